@@ -1,0 +1,35 @@
+-- enqueue: push jobs that PostgreSQL already holds onto their queue (or the
+-- scheduled set). Also used by the reconciler and `dlq retry` to push again.
+-- KEYS[1] pw:scheduled   KEYS[2] pw:wake
+-- ARGV[1] now_ms
+-- ARGV[2..] groups of 6: id, queue, envelope_json, run_at_ms (0 = now), max_attempts, attempt_count
+-- A job whose job:<id> hash is live (queued, processing, retry_scheduled) is
+-- already in Redis and is skipped, so pushing twice never duplicates a job.
+-- Returns the number of jobs pushed.
+local now = tonumber(ARGV[1])
+local pushed, ready = 0, 0
+for i = 2, #ARGV, 6 do
+  local id, queue, env = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local run_at = tonumber(ARGV[i + 3])
+  local key = 'job:' .. id
+  local status = redis.call('HGET', key, 'status')
+  if status == false or status == 'completed' or status == 'failed' or status == 'cancelled' then
+    redis.call('DEL', key)
+    redis.call('HSET', key, 'status', 'queued', 'queue', queue, 'envelope', env,
+      'max_attempts', ARGV[i + 4], 'attempt_count', ARGV[i + 5], 'enqueued_at', now,
+      'updated_at', now)
+    if run_at > now then
+      redis.call('HSET', key, 'run_at', run_at)
+      redis.call('ZADD', KEYS[1], run_at, id)
+    else
+      redis.call('LPUSH', queue, env)
+      ready = ready + 1
+    end
+    pushed = pushed + 1
+  end
+end
+if ready > 0 then
+  redis.call('LPUSH', KEYS[2], '1')
+  redis.call('LTRIM', KEYS[2], 0, 15)
+end
+return pushed

@@ -1,0 +1,103 @@
+-- fetch: promote due scheduled jobs, then lease up to max_jobs jobs from the
+-- queue lists in the order given (the caller's priority order).
+-- KEYS[1] pw:scheduled  KEYS[2] pw:leases  KEYS[3] pw:wake  KEYS[4] pw:seq:lease
+-- KEYS[5] pw:seq:malformed  KEYS[6..] queue lists, first = highest priority
+-- ARGV[1] now_ms  ARGV[2] worker_id  ARGV[3] lease_deadline_ms  ARGV[4] max_jobs
+-- ARGV[5] promote_limit
+-- Returns { jobs, next_scheduled_ms (-1 if none) } where jobs is a flat array of
+-- groups of 7: id, queue, lease_token, envelope, attempt_count, max_attempts, malformed_reason
+-- (attempt_count / max_attempts are "" when unknown; malformed_reason is "" for a good job).
+local now = tonumber(ARGV[1])
+local worker, deadline = ARGV[2], tonumber(ARGV[3])
+local max_jobs, promote_limit = tonumber(ARGV[4]), tonumber(ARGV[5])
+
+-- 1. Scheduled jobs (retries, delays, reschedules) whose time has come.
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, promote_limit)
+for _, id in ipairs(due) do
+  redis.call('ZREM', KEYS[1], id)
+  local h = redis.call('HMGET', 'job:' .. id, 'queue', 'envelope')
+  if h[1] and h[2] then
+    redis.call('LPUSH', h[1], h[2])
+    redis.call('HSET', 'job:' .. id, 'status', 'queued', 'updated_at', now)
+  end
+end
+
+-- Fencing tokens only grow, also across a Redis restart that lost the counter.
+-- (Lua formats large numbers lossily, so every token travels as a %d string.)
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  redis.call('SET', KEYS[4], string.format('%d', now * 1000))
+end
+
+-- 2. Lease jobs, highest priority queue first.
+local out, n = {}, 0
+for qi = 6, #KEYS do
+  if n >= max_jobs then break end
+  local queue = KEYS[qi]
+  local items = redis.call('RPOP', queue, max_jobs - n)
+  if items then
+    for _, raw in ipairs(items) do
+      local ok, env = pcall(cjson.decode, raw)
+      local id, reason = nil, ''
+      if not ok then
+        reason = 'malformed job JSON: ' .. tostring(env)
+      elseif type(env) ~= 'table' then
+        reason = 'job JSON is not an object'
+      elseif type(env.id) == 'string' and #env.id > 0 and #env.id <= 256 then
+        id = env.id
+      elseif type(env.id) == 'number' and env.id == math.floor(env.id) and math.abs(env.id) < 2^53 then
+        id = string.format('%d', env.id)
+      else
+        reason = 'job JSON has no valid "id" (a non-empty string of at most 256 bytes)'
+      end
+      if id == nil then id = 'malformed-' .. redis.call('INCR', KEYS[5]) end
+      local key = 'job:' .. id
+      local h = redis.call('HMGET', key, 'status', 'attempt_count', 'max_attempts')
+      local leased = redis.call('ZSCORE', KEYS[2], id)
+      if h[1] == 'processing' and leased and tonumber(leased) > now then
+        -- The same job is already running elsewhere: this entry is a duplicate push.
+      else
+        local attempts = h[2] or ''
+        if attempts == '' and type(env) == 'table' and type(env.attempt_count) == 'number' then
+          attempts = tostring(env.attempt_count)
+        end
+        local max_attempts = ''
+        if type(env) == 'table' and type(env.max_attempts) == 'number' then
+          max_attempts = tostring(env.max_attempts)
+        elseif h[3] then
+          max_attempts = h[3]
+        end
+        local token = string.format('%d', redis.call('INCR', KEYS[4]))
+        redis.call('PERSIST', key)
+        redis.call('HSET', key, 'status', 'processing', 'worker_id', worker, 'started_at', now,
+          'lease_token', token, 'queue', queue, 'envelope', raw, 'updated_at', now)
+        if attempts ~= '' then redis.call('HSET', key, 'attempt_count', attempts) end
+        if max_attempts ~= '' then redis.call('HSET', key, 'max_attempts', max_attempts) end
+        redis.call('ZREM', KEYS[1], id)
+        redis.call('ZADD', KEYS[2], deadline, id)
+        out[#out + 1] = id
+        out[#out + 1] = queue
+        out[#out + 1] = token
+        out[#out + 1] = raw
+        out[#out + 1] = attempts
+        out[#out + 1] = max_attempts
+        out[#out + 1] = reason
+        n = n + 1
+      end
+    end
+  end
+end
+
+-- 3. Wake another idle worker while work remains; clear stale tokens otherwise.
+local remaining = 0
+for qi = 6, #KEYS do remaining = remaining + redis.call('LLEN', KEYS[qi]) end
+if remaining > 0 then
+  redis.call('LPUSH', KEYS[3], '1')
+  redis.call('LTRIM', KEYS[3], 0, 15)
+else
+  redis.call('DEL', KEYS[3])
+end
+
+local next_due = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local next_ms = -1
+if next_due[2] then next_ms = tonumber(next_due[2]) end
+return { out, next_ms }

@@ -1,0 +1,74 @@
+-- finish: apply a batch of attempt outcomes that PostgreSQL has already
+-- committed. Each applies only if this worker still holds the job's lease
+-- (its fencing token matches); a late or duplicate report changes nothing.
+-- KEYS[1] pw:leases  KEYS[2] pw:scheduled  KEYS[3] pw:dead  KEYS[4] pw:wake
+-- ARGV[1] now_ms  ARGV[2] terminal_ttl_seconds
+-- ARGV[3..] groups of 6: id, lease_token, kind, a, b, c
+--   completed   a=result_json
+--   retry       a=run_at_ms  b=attempt_count  c=error
+--   reschedule  a=run_at_ms  b=reason
+--   failed      a=error      b=attempt_count
+--   requeue     (back to the head of its queue, no attempt used)
+--   cancelled
+--   skip        a=status PostgreSQL already holds (the job was finished before)
+-- Returns the ids that were fenced off (the lease had moved on); they are untouched.
+local now, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
+local fenced = {}
+local woke = false
+local sec = 'pw:stats:s:' .. math.floor(now / 1000)
+local min = 'pw:stats:m:' .. math.floor(now / 60000)
+local function count(field)
+  redis.call('HINCRBY', sec, field, 1)
+  redis.call('HINCRBY', min, field, 1)
+end
+for i = 3, #ARGV, 6 do
+  local id, token, kind = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local a, b, c = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
+  local key = 'job:' .. id
+  if redis.call('HGET', key, 'lease_token') ~= token or not redis.call('ZSCORE', KEYS[1], id) then
+    fenced[#fenced + 1] = id
+  else
+    redis.call('ZREM', KEYS[1], id)
+    local queue = redis.call('HGET', key, 'queue') or 'unknown'
+    if kind == 'completed' then
+      redis.call('HSET', key, 'status', 'completed', 'completed_at', now, 'result', a, 'updated_at', now)
+      redis.call('HDEL', key, 'envelope')
+      redis.call('EXPIRE', key, ttl)
+      count('processed:' .. queue)
+    elseif kind == 'retry' then
+      redis.call('HSET', key, 'status', 'retry_scheduled', 'attempt_count', b,
+        'retry_delay', tonumber(a) - now, 'last_error', c, 'run_at', a, 'updated_at', now)
+      redis.call('ZADD', KEYS[2], a, id)
+      count('retried:' .. queue)
+      count('failed:' .. queue)
+    elseif kind == 'reschedule' then
+      redis.call('HSET', key, 'status', 'queued', 'run_at', a, 'reason', b, 'updated_at', now)
+      redis.call('ZADD', KEYS[2], a, id)
+    elseif kind == 'failed' then
+      redis.call('HSET', key, 'status', 'failed', 'last_error', a, 'attempt_count', b,
+        'failed_at', now, 'updated_at', now)
+      redis.call('HDEL', key, 'envelope')
+      redis.call('ZADD', KEYS[3], now, id)
+      redis.call('EXPIRE', key, ttl)
+      count('failed:' .. queue)
+      count('dead:' .. queue)
+    elseif kind == 'requeue' then
+      local env = redis.call('HGET', key, 'envelope')
+      if env then redis.call('RPUSH', queue, env) end
+      redis.call('HSET', key, 'status', 'queued', 'updated_at', now)
+      redis.call('HDEL', key, 'worker_id')
+      woke = true
+    else -- cancelled, skip
+      redis.call('HSET', key, 'status', (kind == 'skip') and a or 'cancelled', 'updated_at', now)
+      redis.call('HDEL', key, 'envelope')
+      redis.call('EXPIRE', key, ttl)
+    end
+  end
+end
+redis.call('EXPIRE', sec, 1000)
+redis.call('EXPIRE', min, 90000)
+if woke then
+  redis.call('LPUSH', KEYS[4], '1')
+  redis.call('LTRIM', KEYS[4], 0, 15)
+end
+return fenced

@@ -1,0 +1,71 @@
+#pragma once
+// Values that cross the engine's seams (core <-> redis, core <-> pg).
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "postwork/job.hpp"
+
+namespace postwork::core {
+
+// A job this worker holds a lease on.
+struct LeasedJob {
+  std::string id;
+  std::string queue;
+  int64_t token = 0;             // fencing token of this lease
+  std::string raw;               // the queue entry as pushed
+  std::string malformed_reason;  // non-empty: dead-letter without running
+  JobEnvelope envelope;
+  int attempt = 1;               // this attempt's number (1-based)
+  int64_t fetched_at_ms = 0;
+};
+
+struct FetchResult {
+  std::vector<LeasedJob> jobs;
+  int64_t next_scheduled_ms = -1;
+};
+
+// What the engine writes when an attempt ends (or a lease is let go).
+struct FinishRecord {
+  enum class Kind { kCompleted, kRetry, kReschedule, kFailed, kRequeue, kCancelled, kSkip };
+  Kind kind = Kind::kCompleted;
+  std::string id;
+  std::string queue;
+  int64_t token = 0;
+  std::string worker_id;
+  int attempt = 1;            // the attempt that ended
+  int attempt_count = 0;      // attempts used after this outcome
+  nlohmann::json result;      // kCompleted
+  std::string error;          // kRetry, kFailed; reason for kReschedule
+  int64_t run_at_ms = 0;      // kRetry, kReschedule
+  int64_t started_ms = 0;
+  int64_t finished_ms = 0;
+  std::string execution_status;  // job_executions.status; "" = no execution row
+  std::string pg_status;         // kSkip: the status PostgreSQL already holds
+};
+
+// A job taken back from a worker whose lease expired.
+struct ReclaimedJob {
+  std::string id;
+  std::string queue;
+  std::string old_worker_id;
+  int64_t old_token = 0;
+  int attempt_count = 0;  // after counting the lost attempt
+  bool dead = false;      // out of attempts: dead-lettered
+};
+
+// A job to create (producer side).
+struct NewJob {
+  std::string id;
+  std::string queue;
+  nlohmann::json payload;
+  int max_attempts = 5;
+  int64_t run_at_ms = 0;  // 0 = now
+  std::string tenant_id;
+  std::string idempotency_key;
+};
+
+std::string_view ToString(FinishRecord::Kind kind);
+
+}  // namespace postwork::core

@@ -1,0 +1,164 @@
+#include "devenv/servers.hpp"
+
+#include <pwd.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <stdexcept>
+
+#include "pg/connection.hpp"
+#include "postwork/error.hpp"
+#include "redis/connection.hpp"
+
+namespace postwork::devenv {
+namespace fs = std::filesystem;
+namespace {
+
+std::string ReadTail(const fs::path& file) {
+  std::ifstream in(file);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return all.size() > 600 ? all.substr(all.size() - 600) : all;
+}
+
+fs::path FindPostgresBin() {
+  std::vector<fs::path> found;
+  if (fs::exists("/usr/lib/postgresql")) {
+    for (const auto& entry : fs::directory_iterator("/usr/lib/postgresql")) {
+      if (fs::exists(entry.path() / "bin" / "postgres")) found.push_back(entry.path() / "bin");
+    }
+  }
+  if (found.empty()) {
+    throw ConfigError(
+        "PostgreSQL server binaries not found under /usr/lib/postgresql; run "
+        "scripts/install-deps.sh");
+  }
+  std::sort(found.begin(), found.end());
+  return found.back();
+}
+
+void ChownTree(const fs::path& dir, uid_t uid, gid_t gid) {
+  if (::chown(dir.c_str(), uid, gid) != 0) {
+    throw std::runtime_error("cannot chown " + dir.string());
+  }
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (::lchown(entry.path().c_str(), uid, gid) != 0) {
+      throw std::runtime_error("cannot chown " + entry.path().string());
+    }
+  }
+}
+}  // namespace
+
+RedisServer::RedisServer(RedisServerOptions options) : options_(std::move(options)) {}
+RedisServer::~RedisServer() { Stop(); }
+
+void RedisServer::Start() {
+  fs::create_directories(options_.dir);
+  if (options_.port == 0) options_.port = FreePort();
+  std::vector<std::string> argv = {"redis-server",  "--port",        std::to_string(options_.port),
+                                   "--bind",        "127.0.0.1",     "--dir",
+                                   options_.dir.string(), "--save",  "",
+                                   "--daemonize",   "no",            "--appendonly",
+                                   options_.append_only ? "yes" : "no", "--appendfsync", "everysec"};
+  argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
+  auto log = options_.dir / "redis.log";
+  process_ = ChildProcess(SpawnOptions{.argv = argv, .log_file = log.string()});
+  redis::RedisUrl url{.host = "127.0.0.1", .port = options_.port};
+  bool up = WaitUntil(
+      [&] {
+        if (!process_.Running()) return true;
+        try {
+          redis::Connection conn(url, std::chrono::milliseconds(500));
+          conn.Ping();
+          return true;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      std::chrono::seconds(20));
+  if (!up || !process_.Running()) {
+    throw std::runtime_error("redis-server did not start on port " +
+                             std::to_string(options_.port) + ": " + ReadTail(log));
+  }
+}
+
+void RedisServer::Stop() { process_.Stop(std::chrono::seconds(10)); }
+void RedisServer::Kill() { process_.Stop(std::chrono::seconds(5), SIGKILL); }
+
+PostgresServer::PostgresServer(PostgresServerOptions options) : options_(std::move(options)) {
+  bin_dir_ = FindPostgresBin();
+  if (::geteuid() == 0) {
+    // PostgreSQL refuses to run as root: use an unprivileged account.
+    for (const char* name : {"postgres", "nobody"}) {
+      if (passwd* pw = ::getpwnam(name)) {
+        uid_ = pw->pw_uid;
+        gid_ = pw->pw_gid;
+        break;
+      }
+    }
+    if (!uid_) throw std::runtime_error("running as root and no 'postgres' or 'nobody' user");
+  }
+}
+PostgresServer::~PostgresServer() { Stop(); }
+
+void PostgresServer::InitDb() {
+  fs::create_directories(options_.data_dir);
+  fs::permissions(options_.data_dir, fs::perms::owner_all, fs::perm_options::replace);
+  if (uid_) ChownTree(options_.data_dir, *uid_, *gid_);
+  auto log = options_.data_dir.parent_path() / "initdb.log";
+  ChildProcess initdb(SpawnOptions{
+      .argv = {(bin_dir_ / "initdb").string(), "-D", options_.data_dir.string(), "-U", "postwork",
+               "--auth=trust", "-E", "UTF8", "--locale=C", "--no-instructions"},
+      .log_file = log.string(),
+      .uid = uid_,
+      .gid = gid_});
+  auto status = initdb.Wait(std::chrono::minutes(2));
+  if (!status || *status != 0) {
+    throw std::runtime_error("initdb failed: " + ReadTail(log));
+  }
+}
+
+void PostgresServer::Start() {
+  if (!fs::exists(options_.data_dir / "PG_VERSION")) InitDb();
+  if (options_.port == 0) options_.port = FreePort();
+  auto log = options_.data_dir.parent_path() / "postgres.log";
+  process_ = ChildProcess(SpawnOptions{
+      .argv = {(bin_dir_ / "postgres").string(), "-D", options_.data_dir.string(), "-p",
+               std::to_string(options_.port), "-c", "listen_addresses=127.0.0.1", "-c",
+               "unix_socket_directories=" + options_.data_dir.string(), "-c",
+               std::string("fsync=") + (options_.fsync ? "on" : "off"), "-c", "max_connections=300",
+               "-c", "shared_buffers=128MB"},
+      .log_file = log.string(),
+      .uid = uid_,
+      .gid = gid_});
+  bool up = WaitUntil(
+      [&] {
+        if (!process_.Running()) return true;
+        try {
+          pg::Connection conn(url("postgres"));
+          conn.Ping();
+          return true;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      std::chrono::seconds(60));
+  if (!up || !process_.Running()) {
+    throw std::runtime_error("postgres did not start on port " + std::to_string(options_.port) +
+                             ": " + ReadTail(log));
+  }
+  pg::Connection admin(url("postgres"));
+  auto r = admin.Exec("SELECT 1 FROM pg_database WHERE datname = $1", {options_.database});
+  if (r.rows() == 0) admin.Exec("CREATE DATABASE \"" + options_.database + "\"");
+}
+
+// SIGINT = PostgreSQL's "fast" shutdown: clean, without waiting for clients.
+void PostgresServer::Stop() { process_.Stop(std::chrono::seconds(30), SIGINT); }
+
+std::string PostgresServer::url(const std::string& database) const {
+  return "postgresql://postwork@127.0.0.1:" + std::to_string(options_.port) + "/" +
+         (database.empty() ? options_.database : database);
+}
+
+}  // namespace postwork::devenv

@@ -1,0 +1,69 @@
+#pragma once
+// Private Redis and PostgreSQL servers on free loopback ports, for `postwork dev`,
+// `postwork services` and the integration tests.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "devenv/process.hpp"
+
+namespace postwork::devenv {
+
+struct RedisServerOptions {
+  std::filesystem::path dir;  // data (AOF/RDB) and log
+  int port = 0;               // 0 = a free port
+  bool append_only = false;   // AOF everysec, for restart tests
+  std::vector<std::string> extra_args;
+};
+
+class RedisServer {
+ public:
+  explicit RedisServer(RedisServerOptions options);
+  ~RedisServer();
+  void Start();
+  void Stop();
+  void Kill();  // SIGKILL, for crash tests
+  void Restart() {
+    Stop();
+    Start();
+  }
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(options_.port); }
+  int port() const { return options_.port; }
+  pid_t pid() const { return process_.pid(); }
+
+ private:
+  RedisServerOptions options_;
+  ChildProcess process_;
+};
+
+struct PostgresServerOptions {
+  std::filesystem::path data_dir;  // initdb'd on first start, reused after
+  int port = 0;
+  std::string database = "postwork";
+  bool fsync = true;
+};
+
+class PostgresServer {
+ public:
+  explicit PostgresServer(PostgresServerOptions options);
+  ~PostgresServer();
+  void Start();
+  void Stop();
+  void Restart() {
+    Stop();
+    Start();
+  }
+  // postgresql://postwork@127.0.0.1:PORT/DB
+  std::string url(const std::string& database = "") const;
+  int port() const { return options_.port; }
+
+ private:
+  void InitDb();
+  PostgresServerOptions options_;
+  ChildProcess process_;
+  std::filesystem::path bin_dir_;
+  std::optional<uid_t> uid_;
+  std::optional<gid_t> gid_;
+};
+
+}  // namespace postwork::devenv

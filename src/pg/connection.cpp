@@ -1,0 +1,118 @@
+#include "pg/connection.hpp"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <regex>
+
+#include "postwork/error.hpp"
+
+namespace postwork::pg {
+
+void Result::Deleter::operator()(pg_result* r) const {
+  if (r) PQclear(r);
+}
+Result::Result(pg_result* r) : res_(r) {}
+int Result::rows() const { return res_ ? PQntuples(res_.get()) : 0; }
+int Result::columns() const { return res_ ? PQnfields(res_.get()) : 0; }
+bool Result::IsNull(int row, int col) const { return PQgetisnull(res_.get(), row, col) != 0; }
+std::string Result::Get(int row, int col) const {
+  return std::string(PQgetvalue(res_.get(), row, col),
+                     static_cast<size_t>(PQgetlength(res_.get(), row, col)));
+}
+std::optional<std::string> Result::GetOptional(int row, int col) const {
+  if (IsNull(row, col)) return std::nullopt;
+  return Get(row, col);
+}
+int64_t Result::GetInt(int row, int col) const {
+  int64_t v = 0;
+  const char* s = PQgetvalue(res_.get(), row, col);
+  std::from_chars(s, s + PQgetlength(res_.get(), row, col), v);
+  return v;
+}
+std::string Result::ColumnName(int col) const { return PQfname(res_.get(), col); }
+int Result::affected() const {
+  const char* s = res_ ? PQcmdTuples(res_.get()) : "";
+  int v = 0;
+  std::from_chars(s, s + std::char_traits<char>::length(s), v);
+  return v;
+}
+
+std::string MaskUrl(const std::string& url) {
+  static const std::regex kUserinfo(R"(^([a-z]+://[^:/@]*):[^@]*@)");
+  std::string out = std::regex_replace(url, kUserinfo, "$1:***@");
+  static const std::regex kPasswordParam(R"(password=[^& ]*)");
+  return std::regex_replace(out, kPasswordParam, "password=***");
+}
+
+Connection::Connection(std::string url) : url_(std::move(url)) {}
+Connection::~Connection() { Disconnect(); }
+
+void Connection::Disconnect() {
+  if (conn_) PQfinish(conn_);
+  conn_ = nullptr;
+}
+
+void Connection::EnsureConnected() {
+  if (conn_ && PQstatus(conn_) == CONNECTION_OK) return;
+  Disconnect();
+  // connect_timeout keeps an unreachable server from hanging a worker.
+  const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
+  const char* values[] = {url_.c_str(), "5", "postwork", nullptr};
+  conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+    std::string err = conn_ ? PQerrorMessage(conn_) : "out of memory";
+    while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
+    if (auto nl = err.find('\n'); nl != std::string::npos) err = err.substr(0, nl);
+    Disconnect();
+    throw UnavailableError("PostgreSQL " + MaskUrl(url_) + ": " + err);
+  }
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+}
+
+Result Connection::Check(pg_result* raw, const std::string& sql) {
+  Result r(raw);
+  auto status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) {
+    return r;
+  }
+  if (!raw || PQstatus(conn_) != CONNECTION_OK) {
+    std::string err = PQerrorMessage(conn_);
+    Disconnect();
+    throw UnavailableError("PostgreSQL connection lost: " + err.substr(0, err.find('\n')));
+  }
+  const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
+  std::string msg = PQresultErrorMessage(raw);
+  while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+  // Class 08 (connection exception) and 57 (operator intervention: shutdown,
+  // restart) are outages, not bugs in the statement.
+  std::string code = state ? state : "";
+  if (code.rfind("08", 0) == 0 || code.rfind("57", 0) == 0) {
+    Disconnect();
+    throw UnavailableError("PostgreSQL unavailable: " + msg.substr(0, msg.find('\n')));
+  }
+  std::string head = sql.substr(0, 60);
+  for (char& c : head) {
+    if (c == '\n') c = ' ';
+  }
+  throw SqlError(msg + " (in: " + head + "...)", state ? state : "");
+}
+
+Result Connection::Exec(const std::string& sql, const Params& params) {
+  EnsureConnected();
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  pg_result* r = PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr,
+                              values.data(), nullptr, nullptr, 0);
+  return Check(r, sql);
+}
+
+void Connection::ExecScript(const std::string& sql) {
+  EnsureConnected();
+  Check(PQexec(conn_, sql.c_str()), sql);
+}
+
+void Connection::Ping() { Exec("SELECT 1"); }
+
+}  // namespace postwork::pg

@@ -1,0 +1,96 @@
+#pragma once
+// The only place (with src/pg/*.cpp) that includes libpq.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct pg_conn;
+struct pg_result;
+
+namespace postwork::pg {
+
+// A server-side SQL error (constraint violation, syntax...): not transient.
+class SqlError : public std::runtime_error {
+ public:
+  SqlError(const std::string& message, std::string sqlstate)
+      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+  const std::string& sqlstate() const { return sqlstate_; }
+
+ private:
+  std::string sqlstate_;
+};
+
+// Owns a PGresult. Cells come back as text (NULL as nullopt).
+class Result {
+ public:
+  Result() = default;
+  explicit Result(pg_result* r);
+  int rows() const;
+  int columns() const;
+  bool IsNull(int row, int col) const;
+  std::string Get(int row, int col) const;
+  std::optional<std::string> GetOptional(int row, int col) const;
+  int64_t GetInt(int row, int col) const;
+  std::string ColumnName(int col) const;
+  int affected() const;  // rows changed by INSERT/UPDATE/DELETE
+
+ private:
+  struct Deleter {
+    void operator()(pg_result* r) const;
+  };
+  std::unique_ptr<pg_result, Deleter> res_;
+};
+
+using Params = std::vector<std::optional<std::string>>;
+
+// One connection. Not thread-safe. A lost connection throws UnavailableError
+// and the next call reconnects.
+class Connection {
+ public:
+  explicit Connection(std::string url);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  Result Exec(const std::string& sql, const Params& params = {});
+  // Several statements separated by ';' with no parameters (migrations).
+  void ExecScript(const std::string& sql);
+  void Ping();
+  const std::string& url() const { return url_; }
+
+ private:
+  void EnsureConnected();
+  void Disconnect();
+  Result Check(pg_result* r, const std::string& sql);
+
+  std::string url_;
+  pg_conn* conn_ = nullptr;
+};
+
+// "postgresql://user:***@host/db" for logs.
+std::string MaskUrl(const std::string& url);
+
+// Runs `fn` in BEGIN/COMMIT, rolling back on an exception.
+template <typename Fn>
+auto InTransaction(Connection& conn, Fn&& fn) {
+  conn.Exec("BEGIN");
+  try {
+    if constexpr (std::is_void_v<decltype(fn())>) {
+      fn();
+      conn.Exec("COMMIT");
+    } else {
+      auto out = fn();
+      conn.Exec("COMMIT");
+      return out;
+    }
+  } catch (...) {
+    try {
+      conn.Exec("ROLLBACK");
+    } catch (...) {
+    }
+    throw;
+  }
+}
+
+}  // namespace postwork::pg

@@ -1,0 +1,144 @@
+#pragma once
+// The engine's SQL, one named constant per statement. Batches travel as one
+// JSON array parameter ($1) unpacked with jsonb_to_recordset: one round trip
+// and one statement for the whole batch, with no quoting by hand.
+namespace postwork::pg::queries {
+
+// $1: [{id, queue, payload, max_attempts, run_at_ms, tenant_id, idempotency_key}]
+// Returns the ids created; a conflicting id or live idempotency key creates nothing.
+inline constexpr const char* kInsertJobs = R"SQL(
+INSERT INTO jobs (id, queue, status, payload, max_attempts, run_at, tenant_id, idempotency_key)
+SELECT j.id, j.queue, 'queued', j.payload, j.max_attempts,
+       CASE WHEN j.run_at_ms > 0 THEN to_timestamp(j.run_at_ms / 1000.0) ELSE now() END,
+       j.tenant_id, j.idempotency_key
+FROM jsonb_to_recordset($1::jsonb) AS j(id text, queue text, payload jsonb, max_attempts int,
+                                        run_at_ms bigint, tenant_id text, idempotency_key text)
+ON CONFLICT DO NOTHING
+RETURNING id)SQL";
+
+// $1: ["key", ...] -> (key, id) of the live jobs holding them
+inline constexpr const char* kLiveIdsByKey = R"SQL(
+SELECT idempotency_key, id FROM jobs
+WHERE idempotency_key IN (SELECT jsonb_array_elements_text($1::jsonb))
+  AND status IN ('queued', 'running', 'retry_scheduled'))SQL";
+
+// $1: [{id, queue, payload, attempt_count, max_attempts, worker_id, token, started_ms, tenant_id}]
+// Upsert: a job a foreign producer pushed gets its row here. Applies only to
+// live jobs and only with a newer lease token. Returns the ids accepted.
+inline constexpr const char* kMarkRunning = R"SQL(
+INSERT INTO jobs AS j (id, queue, status, payload, attempt_count, max_attempts, worker_id,
+                       lease_token, started_at, tenant_id, updated_at)
+SELECT r.id, r.queue, 'running', r.payload, r.attempt_count, r.max_attempts, r.worker_id,
+       r.token, to_timestamp(r.started_ms / 1000.0), r.tenant_id, now()
+FROM jsonb_to_recordset($1::jsonb) AS r(id text, queue text, payload jsonb, attempt_count int,
+                                        max_attempts int, worker_id text, token bigint,
+                                        started_ms bigint, tenant_id text)
+ON CONFLICT (id) DO UPDATE
+  SET status = 'running', worker_id = EXCLUDED.worker_id, lease_token = EXCLUDED.lease_token,
+      started_at = EXCLUDED.started_at, attempt_count = EXCLUDED.attempt_count,
+      updated_at = now()
+  WHERE j.status IN ('queued', 'running', 'retry_scheduled') AND j.lease_token < EXCLUDED.lease_token
+RETURNING j.id)SQL";
+
+// $1: [{id, token, status, result, error, attempt_count, run_at_ms, attempt, worker_id,
+//       exec_status, started_ms, finished_ms}]
+// Ends attempts: applies only where the job is running under that lease token,
+// and logs one job_executions row per applied attempt. Returns the ids applied.
+inline constexpr const char* kApplyFinishes = R"SQL(
+WITH f AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS f(id text, token bigint, status text,
+    result jsonb, error text, attempt_count int, run_at_ms bigint, attempt int, worker_id text,
+    exec_status text, started_ms bigint, finished_ms bigint)
+), upd AS (
+  UPDATE jobs j SET
+    status = f.status,
+    result = CASE WHEN f.status = 'completed' THEN f.result ELSE j.result END,
+    last_error = COALESCE(f.error, j.last_error),
+    attempt_count = f.attempt_count,
+    completed_at = CASE WHEN f.status IN ('completed', 'failed', 'cancelled')
+                        THEN to_timestamp(f.finished_ms / 1000.0) END,
+    run_at = CASE WHEN f.run_at_ms > 0 THEN to_timestamp(f.run_at_ms / 1000.0) ELSE j.run_at END,
+    updated_at = now()
+  FROM f
+  WHERE j.id = f.id AND j.lease_token = f.token AND j.status = 'running'
+  RETURNING j.id
+), ins AS (
+  INSERT INTO job_executions (job_id, attempt, worker_id, status, error, started_at, finished_at,
+                              duration_ms)
+  SELECT f.id, f.attempt, f.worker_id, f.exec_status, f.error, to_timestamp(f.started_ms / 1000.0),
+         to_timestamp(f.finished_ms / 1000.0), GREATEST(f.finished_ms - f.started_ms, 0)
+  FROM f JOIN upd ON upd.id = f.id
+  WHERE f.exec_status <> ''
+)
+SELECT id FROM upd)SQL";
+
+// $1: [{id, token, status, attempt_count, worker_id, error}] (leases that expired)
+inline constexpr const char* kApplyReclaims = R"SQL(
+WITH r AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, token bigint, status text,
+    attempt_count int, worker_id text, error text)
+), upd AS (
+  UPDATE jobs j SET status = r.status, attempt_count = r.attempt_count, last_error = r.error,
+    completed_at = CASE WHEN r.status = 'failed' THEN now() END, updated_at = now()
+  FROM r WHERE j.id = r.id AND j.lease_token = r.token AND j.status = 'running'
+  RETURNING j.id
+)
+INSERT INTO job_executions (job_id, attempt, worker_id, status, error, finished_at)
+SELECT r.id, r.attempt_count, r.worker_id, 'lost', r.error, now() FROM r JOIN upd ON upd.id = r.id)SQL";
+
+// $1: ["id", ...] -> (id, status, lease_token)
+inline constexpr const char* kStatuses = R"SQL(
+SELECT id, status, lease_token FROM jobs
+WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)))SQL";
+
+inline constexpr const char* kSelectJob = R"SQL(
+SELECT id, queue, status, payload::text, attempt_count, max_attempts, worker_id, tenant_id,
+       idempotency_key, last_error, result::text,
+       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       to_char(completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       to_char(run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       (extract(epoch FROM run_at) * 1000)::bigint, lease_token
+FROM jobs)SQL";
+
+// $1 grace seconds, $2 after id, $3 limit
+inline constexpr const char* kLiveOlderThan = R"SQL(
+SELECT id, queue, status, payload::text, attempt_count, max_attempts, worker_id, tenant_id,
+       idempotency_key, last_error, NULL, NULL, NULL, NULL, NULL, NULL,
+       (extract(epoch FROM run_at) * 1000)::bigint, lease_token
+FROM jobs
+WHERE status IN ('queued', 'retry_scheduled', 'running')
+  AND updated_at < now() - make_interval(secs => $1::int) AND id > $2
+ORDER BY id LIMIT $3)SQL";
+
+inline constexpr const char* kExecutions = R"SQL(
+SELECT attempt, worker_id, status, error,
+       to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       COALESCE(duration_ms, 0)
+FROM job_executions WHERE job_id = $1 ORDER BY id)SQL";
+
+// $1 ids (json array), $2 all ('t'/'f'), $3 queue filter ('' = any)
+inline constexpr const char* kRetryDead = R"SQL(
+UPDATE jobs SET status = 'queued', attempt_count = 0, run_at = now(), updated_at = now(),
+                completed_at = NULL, worker_id = NULL
+WHERE status = 'failed'
+  AND ($2 = 't' OR id IN (SELECT jsonb_array_elements_text($1::jsonb)))
+  AND ($3 = '' OR queue = $3)
+RETURNING id, queue, status, payload::text, attempt_count, max_attempts, worker_id, tenant_id,
+          idempotency_key, last_error, NULL, NULL, NULL, NULL, NULL, NULL,
+          (extract(epoch FROM run_at) * 1000)::bigint, lease_token)SQL";
+
+// $1 queue ('' = any), $2 older-than interval ('' = any age)
+inline constexpr const char* kPurgeDead = R"SQL(
+DELETE FROM jobs
+WHERE status = 'failed' AND ($1 = '' OR queue = $1)
+  AND ($2 = '' OR updated_at < now() - $2::interval)
+RETURNING id)SQL";
+
+inline constexpr const char* kCancel = R"SQL(
+UPDATE jobs SET status = 'cancelled', completed_at = now(), updated_at = now()
+WHERE id = $1 AND status IN ('queued', 'retry_scheduled'))SQL";
+
+}  // namespace postwork::pg::queries

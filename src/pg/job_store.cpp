@@ -1,0 +1,247 @@
+#include "pg/job_store.hpp"
+
+#include <set>
+
+#include "pg/job_queries.hpp"
+
+namespace postwork::pg {
+namespace {
+// NULL in SQL for an empty string.
+nlohmann::json OrNull(const std::string& s) { return s.empty() ? nlohmann::json() : nlohmann::json(s); }
+
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// jsonb cannot hold U+0000; keep the text, visibly.
+nlohmann::json WithoutNul(const nlohmann::json& j) {
+  std::string text = Dump(j);
+  if (text.find("\\u0000") == std::string::npos) return j;
+  size_t pos = 0;
+  while ((pos = text.find("\\u0000", pos)) != std::string::npos) text.replace(pos, 6, "\\ufffd");
+  return nlohmann::json::parse(text);
+}
+
+std::string_view PgStatusFor(core::FinishRecord::Kind kind) {
+  using Kind = core::FinishRecord::Kind;
+  switch (kind) {
+    case Kind::kCompleted:
+      return "completed";
+    case Kind::kRetry:
+      return "retry_scheduled";
+    case Kind::kReschedule:
+    case Kind::kRequeue:
+      return "queued";
+    case Kind::kFailed:
+      return "failed";
+    case Kind::kCancelled:
+      return "cancelled";
+    case Kind::kSkip:
+      return "";
+  }
+  return "";
+}
+
+StoredJob RowToJob(const Result& r, int i) {
+  StoredJob j;
+  j.id = r.Get(i, 0);
+  j.queue = r.Get(i, 1);
+  j.status = r.Get(i, 2);
+  j.payload = nlohmann::json::parse(r.Get(i, 3), nullptr, false);
+  j.attempt_count = static_cast<int>(r.GetInt(i, 4));
+  j.max_attempts = static_cast<int>(r.GetInt(i, 5));
+  j.worker_id = r.GetOptional(i, 6).value_or("");
+  j.tenant_id = r.GetOptional(i, 7).value_or("");
+  j.idempotency_key = r.GetOptional(i, 8).value_or("");
+  j.last_error = r.GetOptional(i, 9).value_or("");
+  if (auto res = r.GetOptional(i, 10)) j.result = nlohmann::json::parse(*res, nullptr, false);
+  j.created_at = r.GetOptional(i, 11).value_or("");
+  j.updated_at = r.GetOptional(i, 12).value_or("");
+  j.started_at = r.GetOptional(i, 13).value_or("");
+  j.completed_at = r.GetOptional(i, 14).value_or("");
+  j.run_at = r.GetOptional(i, 15).value_or("");
+  j.run_at_ms = r.GetInt(i, 16);
+  j.lease_token = r.GetInt(i, 17);
+  return j;
+}
+
+std::vector<StoredJob> RowsToJobs(const Result& r) {
+  std::vector<StoredJob> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(RowToJob(r, i));
+  return out;
+}
+}  // namespace
+
+JobStore::JobStore(std::string url) : conn_(std::move(url)) {}
+
+std::vector<EnqueueOutcome> JobStore::Insert(const std::vector<core::NewJob>& jobs) {
+  if (jobs.empty()) return {};
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& j : jobs) {
+    rows.push_back({{"id", j.id},
+                    {"queue", j.queue},
+                    {"payload", WithoutNul(j.payload)},
+                    {"max_attempts", j.max_attempts},
+                    {"run_at_ms", j.run_at_ms},
+                    {"tenant_id", OrNull(j.tenant_id)},
+                    {"idempotency_key", OrNull(j.idempotency_key)}});
+  }
+  Result r = conn_.Exec(queries::kInsertJobs, {Dump(rows)});
+  std::set<std::string> created;
+  for (int i = 0; i < r.rows(); ++i) created.insert(r.Get(i, 0));
+  std::vector<std::string> keys;
+  for (const auto& j : jobs) {
+    if (!created.count(j.id) && !j.idempotency_key.empty()) keys.push_back(j.idempotency_key);
+  }
+  std::map<std::string, std::string> by_key;
+  if (!keys.empty()) {
+    Result k = conn_.Exec(queries::kLiveIdsByKey, {Dump(keys)});
+    for (int i = 0; i < k.rows(); ++i) by_key[k.Get(i, 0)] = k.Get(i, 1);
+  }
+  std::vector<EnqueueOutcome> out;
+  for (const auto& j : jobs) {
+    if (created.count(j.id)) {
+      out.push_back({j.id, true});
+    } else if (auto it = by_key.find(j.idempotency_key);
+               !j.idempotency_key.empty() && it != by_key.end()) {
+      out.push_back({it->second, false});
+    } else {
+      out.push_back({j.id, false});
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> JobStore::MarkRunning(const std::vector<core::LeasedJob>& jobs,
+                                               const std::string& worker_id) {
+  if (jobs.empty()) return {};
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& j : jobs) {
+    nlohmann::json payload = j.malformed_reason.empty()
+                                 ? j.envelope.payload
+                                 : nlohmann::json{{"raw", nlohmann::json(j.raw)}};
+    rows.push_back({{"id", j.id},
+                    {"queue", j.queue},
+                    {"payload", WithoutNul(payload)},
+                    {"attempt_count", j.envelope.attempt_count},
+                    {"max_attempts", j.envelope.max_attempts},
+                    {"worker_id", worker_id},
+                    {"token", j.token},
+                    {"started_ms", j.fetched_at_ms},
+                    {"tenant_id", OrNull(j.envelope.tenant_id)}});
+  }
+  Result r = conn_.Exec(queries::kMarkRunning, {Dump(rows)});
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.Get(i, 0));
+  return out;
+}
+
+std::vector<std::string> JobStore::ApplyFinishes(const std::vector<core::FinishRecord>& records) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& f : records) {
+    std::string_view status = PgStatusFor(f.kind);
+    if (status.empty()) continue;
+    rows.push_back({{"id", f.id},
+                    {"token", f.token},
+                    {"status", status},
+                    {"result", f.kind == core::FinishRecord::Kind::kCompleted
+                                   ? WithoutNul(f.result)
+                                   : nlohmann::json()},
+                    {"error", OrNull(f.error)},
+                    {"attempt_count", f.attempt_count},
+                    {"run_at_ms", f.run_at_ms},
+                    {"attempt", f.attempt},
+                    {"worker_id", f.worker_id},
+                    {"exec_status", f.execution_status},
+                    {"started_ms", f.started_ms},
+                    {"finished_ms", f.finished_ms}});
+  }
+  if (rows.empty()) return {};
+  Result r = conn_.Exec(queries::kApplyFinishes, {Dump(rows)});
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.Get(i, 0));
+  return out;
+}
+
+void JobStore::ApplyReclaims(const std::vector<core::ReclaimedJob>& jobs) {
+  if (jobs.empty()) return;
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& j : jobs) {
+    rows.push_back({{"id", j.id},
+                    {"token", j.old_token},
+                    {"status", j.dead ? "failed" : "queued"},
+                    {"attempt_count", j.attempt_count},
+                    {"worker_id", j.old_worker_id},
+                    {"error", "lease expired: worker " + j.old_worker_id + " stopped reporting"}});
+  }
+  conn_.Exec(queries::kApplyReclaims, {Dump(rows)});
+}
+
+std::map<std::string, std::pair<std::string, int64_t>> JobStore::Statuses(
+    const std::vector<std::string>& ids) {
+  std::map<std::string, std::pair<std::string, int64_t>> out;
+  if (ids.empty()) return out;
+  Result r = conn_.Exec(queries::kStatuses, {Dump(ids)});
+  for (int i = 0; i < r.rows(); ++i) out[r.Get(i, 0)] = {r.Get(i, 1), r.GetInt(i, 2)};
+  return out;
+}
+
+std::vector<StoredJob> JobStore::LiveJobsOlderThan(int grace_s, const std::string& after_id,
+                                                   int limit) {
+  return RowsToJobs(conn_.Exec(queries::kLiveOlderThan,
+                               {std::to_string(grace_s), after_id, std::to_string(limit)}));
+}
+
+std::optional<StoredJob> JobStore::Get(const std::string& id) {
+  Result r = conn_.Exec(std::string(queries::kSelectJob) + " WHERE id = $1", {id});
+  if (r.rows() == 0) return std::nullopt;
+  return RowToJob(r, 0);
+}
+
+std::vector<Execution> JobStore::Executions(const std::string& id) {
+  Result r = conn_.Exec(queries::kExecutions, {id});
+  std::vector<Execution> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back({.attempt = static_cast<int>(r.GetInt(i, 0)),
+                   .worker_id = r.GetOptional(i, 1).value_or(""),
+                   .status = r.Get(i, 2),
+                   .error = r.GetOptional(i, 3).value_or(""),
+                   .started_at = r.GetOptional(i, 4).value_or(""),
+                   .finished_at = r.GetOptional(i, 5).value_or(""),
+                   .duration_ms = r.GetInt(i, 6)});
+  }
+  return out;
+}
+
+std::vector<StoredJob> JobStore::List(const JobFilter& f) {
+  std::string sql = std::string(queries::kSelectJob) +
+                    " WHERE ($1 = '' OR queue = $1) AND ($2 = '' OR status = $2)"
+                    " AND ($3 = '' OR tenant_id = $3)"
+                    " AND ($4 = '' OR updated_at < now() - $4::interval)"
+                    " ORDER BY updated_at DESC, id LIMIT $5";
+  return RowsToJobs(
+      conn_.Exec(sql, {f.queue, f.status, f.tenant, f.older_than, std::to_string(f.limit)}));
+}
+
+std::vector<StoredJob> JobStore::RetryDead(const std::vector<std::string>& ids,
+                                           const std::string& queue, bool all) {
+  return RowsToJobs(conn_.Exec(queries::kRetryDead, {Dump(ids), all ? "t" : "f", queue}));
+}
+
+std::vector<std::string> JobStore::PurgeDead(const std::string& queue,
+                                             const std::string& older_than) {
+  Result r = conn_.Exec(queries::kPurgeDead, {queue, older_than});
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.Get(i, 0));
+  return out;
+}
+
+bool JobStore::Cancel(const std::string& id) {
+  return conn_.Exec(queries::kCancel, {id}).affected() > 0;
+}
+
+bool JobStore::Delete(const std::string& id) {
+  return conn_.Exec("DELETE FROM jobs WHERE id = $1 AND status <> 'running'", {id}).affected() > 0;
+}
+
+}  // namespace postwork::pg

@@ -1,0 +1,82 @@
+#pragma once
+// The engine's Redis side: every state transition is one Lua script call that
+// moves a whole batch. One Broker per thread (it owns one connection).
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/types.hpp"
+#include "redis/connection.hpp"
+
+namespace postwork::redis {
+
+struct PushItem {
+  std::string id;
+  std::string queue;
+  std::string envelope;  // wire JSON
+  int64_t run_at_ms = 0;
+  int max_attempts = 5;
+  int attempt_count = 0;
+};
+
+struct WorkerRecord {
+  std::string id;
+  int64_t last_seen_ms = 0;
+  std::string health_json;  // "" when the record expired
+};
+
+struct QueueDepth {
+  int64_t ready = 0;
+};
+
+class Broker {
+ public:
+  explicit Broker(RedisUrl url);
+
+  // Returns how many were pushed (a job already live in Redis is skipped).
+  int64_t Enqueue(const std::vector<PushItem>& items, int64_t now_ms);
+  // `default_max_attempts(queue)` fills in jobs whose envelope has none.
+  core::FetchResult Fetch(const std::string& worker_id, const std::vector<std::string>& queues,
+                          int max_jobs, int64_t lease_deadline_ms, int64_t now_ms,
+                          const std::function<int(const std::string&)>& default_max_attempts);
+  // Blocks up to `timeout` for a wake-up token; true if one came.
+  bool WaitForWork(std::chrono::milliseconds timeout);
+  // Returns the ids that were fenced off (this worker's lease had moved on).
+  std::vector<std::string> Finish(const std::vector<core::FinishRecord>& records, int64_t now_ms,
+                                  int64_t terminal_ttl_s);
+  // Returns the ids whose lease is no longer ours.
+  std::vector<std::string> Renew(const std::vector<std::pair<std::string, int64_t>>& held,
+                                 int64_t deadline_ms);
+  std::vector<core::ReclaimedJob> Reclaim(int64_t now_ms, int limit, int64_t terminal_ttl_s,
+                                          int default_max_attempts);
+
+  void WriteHeartbeat(const std::string& worker_id, const std::string& health_json,
+                      int64_t now_ms, int ttl_s);
+  void RemoveWorker(const std::string& worker_id);
+  // Live workers; records of workers whose heartbeat expired are pruned.
+  std::vector<WorkerRecord> ListWorkers(int64_t now_ms, int64_t stale_after_ms);
+
+  // Runs `fn` only if this caller wins the named lock for `ttl`.
+  bool TryLock(const std::string& name, const std::string& owner, std::chrono::milliseconds ttl);
+
+  std::map<std::string, int64_t> ReadyCounts(const std::vector<std::string>& queues);
+  int64_t ScheduledCount();
+  int64_t InFlightCount();
+  int64_t DeadCount();
+  // Sum of the per-minute counters "<kind>:<queue>" over the last `minutes`.
+  std::map<std::string, int64_t> CountersSince(int64_t now_ms, int minutes);
+  // Oldest ready entry's enqueued_at per queue (0 when unknown/empty).
+  int64_t OldestReadyEnqueuedAt(const std::string& queue);
+  std::map<std::string, std::string> JobHash(const std::string& id);
+  void ForgetJob(const std::string& id);  // dlq purge / delete
+  bool JobLive(const std::string& id);    // hash present in a non-terminal state
+
+  Connection& connection() { return conn_; }
+
+ private:
+  Connection conn_;
+};
+
+}  // namespace postwork::redis

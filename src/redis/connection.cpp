@@ -1,0 +1,187 @@
+#include "redis/connection.hpp"
+
+#include <hiredis/hiredis.h>
+
+#include <charconv>
+#include <memory>
+
+#include "postwork/error.hpp"
+#include "redis/scripts.hpp"
+
+namespace postwork::redis {
+namespace {
+struct ReplyDeleter {
+  void operator()(redisReply* r) const {
+    if (r) freeReplyObject(r);
+  }
+};
+using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+
+timeval ToTimeval(std::chrono::milliseconds ms) {
+  return timeval{.tv_sec = static_cast<time_t>(ms.count() / 1000),
+                 .tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
+}
+
+Value Convert(const redisReply* r) {
+  Value v;
+  switch (r->type) {
+    case REDIS_REPLY_INTEGER:
+      v.type = Value::Type::kInteger;
+      v.integer = r->integer;
+      break;
+    case REDIS_REPLY_STRING:
+      v.type = Value::Type::kString;
+      v.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_STATUS:
+      v.type = Value::Type::kStatus;
+      v.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_ERROR:
+      v.type = Value::Type::kError;
+      v.str.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_ARRAY:
+      v.type = Value::Type::kArray;
+      v.elements.reserve(r->elements);
+      for (size_t i = 0; i < r->elements; ++i) v.elements.push_back(Convert(r->element[i]));
+      break;
+    default:
+      v.type = Value::Type::kNil;
+  }
+  return v;
+}
+
+std::vector<const char*> Argv(const std::vector<std::string>& argv, std::vector<size_t>& lens) {
+  std::vector<const char*> ptrs;
+  ptrs.reserve(argv.size());
+  lens.clear();
+  for (const auto& a : argv) {
+    ptrs.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  return ptrs;
+}
+}  // namespace
+
+int64_t Value::AsInt() const {
+  if (type == Type::kInteger) return integer;
+  int64_t out = 0;
+  std::from_chars(str.data(), str.data() + str.size(), out);
+  return out;
+}
+
+Connection::Connection(RedisUrl url, std::chrono::milliseconds timeout)
+    : url_(std::move(url)), timeout_(timeout) {}
+
+Connection::~Connection() { Disconnect(); }
+
+void Connection::Disconnect() {
+  if (ctx_) redisFree(ctx_);
+  ctx_ = nullptr;
+}
+
+void Connection::Fail(const std::string& what) {
+  std::string msg = "Redis " + url_.host + ":" + std::to_string(url_.port) + ": " + what;
+  if (ctx_ && ctx_->err) msg += ": " + std::string(ctx_->errstr);
+  Disconnect();
+  throw UnavailableError(msg);
+}
+
+void Connection::EnsureConnected() {
+  if (ctx_) return;
+  timeval tv = ToTimeval(timeout_);
+  ctx_ = redisConnectWithTimeout(url_.host.c_str(), url_.port, tv);
+  if (!ctx_) throw UnavailableError("Redis: out of memory allocating a connection");
+  if (ctx_->err) Fail("cannot connect");
+  redisSetTimeout(ctx_, tv);
+  redisEnableKeepAlive(ctx_);
+  if (!url_.password.empty()) {
+    std::vector<std::string> auth = {"AUTH"};
+    if (!url_.user.empty()) auth.push_back(url_.user);
+    auth.push_back(url_.password);
+    Value v = Command(auth);
+    // Never echo the password: the server's message does not contain it.
+    if (v.is_error()) {
+      Disconnect();
+      throw UnavailableError("Redis " + url_.host + ":" + std::to_string(url_.port) +
+                             ": authentication failed: " + v.str);
+    }
+  }
+  if (url_.db != 0) {
+    Value v = Command({"SELECT", std::to_string(url_.db)});
+    if (v.is_error()) {
+      Disconnect();
+      throw UnavailableError("Redis: SELECT " + std::to_string(url_.db) + " failed: " + v.str);
+    }
+  }
+}
+
+Value Connection::ToValue(void* raw) {
+  ReplyPtr reply(static_cast<redisReply*>(raw));
+  if (!reply) Fail("connection lost");
+  return Convert(reply.get());
+}
+
+Value Connection::Command(const std::vector<std::string>& argv) {
+  EnsureConnected();
+  std::vector<size_t> lens;
+  auto ptrs = Argv(argv, lens);
+  return ToValue(redisCommandArgv(ctx_, static_cast<int>(argv.size()), ptrs.data(), lens.data()));
+}
+
+std::vector<Value> Connection::Pipeline(const std::vector<std::vector<std::string>>& commands) {
+  EnsureConnected();
+  std::vector<size_t> lens;
+  for (const auto& argv : commands) {
+    auto ptrs = Argv(argv, lens);
+    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), ptrs.data(), lens.data()) !=
+        REDIS_OK) {
+      Fail("cannot queue a pipelined command");
+    }
+  }
+  std::vector<Value> out;
+  out.reserve(commands.size());
+  for (size_t i = 0; i < commands.size(); ++i) {
+    void* raw = nullptr;
+    if (redisGetReply(ctx_, &raw) != REDIS_OK) Fail("connection lost in a pipeline");
+    out.push_back(ToValue(raw));
+  }
+  return out;
+}
+
+Value Connection::Eval(const Script& script, const std::vector<std::string>& keys,
+                       const std::vector<std::string>& args) {
+  std::vector<std::string> argv;
+  argv.reserve(3 + keys.size() + args.size());
+  argv.push_back("EVALSHA");
+  argv.push_back(script.sha1);
+  argv.push_back(std::to_string(keys.size()));
+  argv.insert(argv.end(), keys.begin(), keys.end());
+  argv.insert(argv.end(), args.begin(), args.end());
+  Value v = Command(argv);
+  if (v.is_error() && v.str.rfind("NOSCRIPT", 0) == 0) {
+    Value loaded = Command({"SCRIPT", "LOAD", script.body});
+    if (loaded.is_error()) throw CommandError("loading script " + script.name + ": " + loaded.str);
+    v = Command(argv);
+  }
+  if (v.is_error()) throw CommandError("script " + script.name + ": " + v.str);
+  return v;
+}
+
+Value Connection::BlockingCommand(const std::vector<std::string>& argv,
+                                  std::chrono::milliseconds timeout) {
+  EnsureConnected();
+  timeval longer = ToTimeval(timeout + timeout_);
+  redisSetTimeout(ctx_, longer);
+  Value v = Command(argv);
+  if (ctx_) redisSetTimeout(ctx_, ToTimeval(timeout_));
+  return v;
+}
+
+void Connection::Ping() {
+  Value v = Command({"PING"});
+  if (v.is_error()) throw UnavailableError("Redis PING failed: " + v.str);
+}
+
+}  // namespace postwork::redis

@@ -1,0 +1,30 @@
+#pragma once
+// Every Redis key postwork uses is built here (docs/architecture.md lists them).
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace postwork::redis::keys {
+
+// Queue lists carry the seed's job JSON under the seed's own names
+// ("queue:email-sending"); producers LPUSH, workers pop from the right.
+inline constexpr std::string_view kScheduled = "pw:scheduled";  // zset id -> run_at ms
+inline constexpr std::string_view kLeases = "pw:leases";        // zset id -> lease deadline ms
+inline constexpr std::string_view kDead = "pw:dead";            // zset id -> failed_at ms
+inline constexpr std::string_view kWake = "pw:wake";            // list: wake-up tokens
+inline constexpr std::string_view kLeaseSeq = "pw:seq:lease";   // fencing token counter
+inline constexpr std::string_view kMalformedSeq = "pw:seq:malformed";
+inline constexpr std::string_view kWorkers = "pw:workers";      // zset worker id -> heartbeat ms
+inline constexpr std::string_view kStatsPrefix = "pw:stats:";   // per-second / per-minute counters
+
+inline std::string Job(std::string_view id) { return "job:" + std::string(id); }
+inline std::string Worker(std::string_view id) { return "pw:worker:" + std::string(id); }
+inline std::string Lock(std::string_view name) { return "pw:lock:" + std::string(name); }
+inline std::string StatsSecond(int64_t epoch_s) {
+  return std::string(kStatsPrefix) + "s:" + std::to_string(epoch_s);
+}
+inline std::string StatsMinute(int64_t epoch_min) {
+  return std::string(kStatsPrefix) + "m:" + std::to_string(epoch_min);
+}
+
+}  // namespace postwork::redis::keys

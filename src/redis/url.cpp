@@ -1,0 +1,68 @@
+#include "redis/url.hpp"
+
+#include <charconv>
+
+#include "postwork/error.hpp"
+
+namespace postwork::redis {
+namespace {
+int ParseInt(std::string_view text, const char* what, int lo, int hi) {
+  int value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value < lo || value > hi) {
+    throw ConfigError("invalid Redis URL: " + std::string(what) + " '" + std::string(text) +
+                      "' is not a number in " + std::to_string(lo) + ".." + std::to_string(hi));
+  }
+  return value;
+}
+}  // namespace
+
+RedisUrl ParseRedisUrl(const std::string& url) {
+  constexpr std::string_view kScheme = "redis://";
+  if (url.rfind(kScheme, 0) != 0) {
+    throw ConfigError("invalid Redis URL: it must start with redis:// (got '" + MaskUrl(url) + "')");
+  }
+  std::string_view rest(url);
+  rest.remove_prefix(kScheme.size());
+  RedisUrl out;
+  if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+    std::string_view userinfo = rest.substr(0, at);
+    rest.remove_prefix(at + 1);
+    if (auto colon = userinfo.find(':'); colon != std::string_view::npos) {
+      out.user = std::string(userinfo.substr(0, colon));
+      out.password = std::string(userinfo.substr(colon + 1));
+    } else {
+      out.password = std::string(userinfo);  // redis://password@host, as redis-cli accepts
+    }
+  }
+  std::string_view hostport = rest;
+  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
+    hostport = rest.substr(0, slash);
+    std::string_view db = rest.substr(slash + 1);
+    if (!db.empty()) out.db = ParseInt(db, "database", 0, 65535);
+  }
+  if (hostport.empty()) throw ConfigError("invalid Redis URL: no host in '" + MaskUrl(url) + "'");
+  if (auto colon = hostport.rfind(':'); colon != std::string_view::npos) {
+    out.host = std::string(hostport.substr(0, colon));
+    out.port = ParseInt(hostport.substr(colon + 1), "port", 1, 65535);
+  } else {
+    out.host = std::string(hostport);
+  }
+  if (out.host.empty()) throw ConfigError("invalid Redis URL: no host in '" + MaskUrl(url) + "'");
+  return out;
+}
+
+std::string MaskUrl(const std::string& url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  auto at = url.find('@', scheme + 3);
+  if (at == std::string::npos) return url;
+  auto userinfo_start = scheme + 3;
+  auto colon = url.find(':', userinfo_start);
+  if (colon != std::string::npos && colon < at) {
+    return url.substr(0, colon + 1) + "***" + url.substr(at);
+  }
+  return url.substr(0, userinfo_start) + "***" + url.substr(at);
+}
+
+}  // namespace postwork::redis
