@@ -1,0 +1,56 @@
+#pragma once
+// The producer API: writes the jobs row (status queued) and pushes the job to
+// Redis in one call; batches for bulk enqueue.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace postwork {
+
+struct ClientOptions {
+  std::string redis_url;
+  std::string database_url;
+  int default_max_attempts = 5;
+  std::map<std::string, int> max_attempts_by_queue;  // normalized queue name -> default
+  size_t max_payload_bytes = 1 << 20;                // larger payloads are refused
+};
+
+struct EnqueueOptions {
+  int max_attempts = 0;         // 0 = the queue's default
+  int64_t run_at_ms = 0;        // 0 = now; epoch ms
+  std::string idempotency_key;  // a live job with this key is returned instead
+  std::string tenant_id;
+  std::string id;               // "" = a new UUIDv7
+};
+
+struct Enqueued {
+  std::string id;
+  bool created = false;  // false: an existing job was returned (key or id taken)
+};
+
+class Client {
+ public:
+  explicit Client(ClientOptions options);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Throws ConfigError for a bad queue name or an oversized/invalid payload,
+  // UnavailableError when PostgreSQL cannot be reached. When Redis is down the
+  // job is still recorded and the reconciler queues it later.
+  Enqueued Enqueue(const std::string& queue, const nlohmann::json& payload,
+                   const EnqueueOptions& options = {});
+  // One PostgreSQL statement and one Redis call per `batch_size` jobs.
+  std::vector<Enqueued> EnqueueMany(const std::string& queue,
+                                    const std::vector<nlohmann::json>& payloads,
+                                    const EnqueueOptions& options = {}, size_t batch_size = 1000);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace postwork

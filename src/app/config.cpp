@@ -1,0 +1,165 @@
+#include "app/config.hpp"
+
+#include <cstdlib>
+#include <toml++/toml.h>
+
+#include "core/queues.hpp"
+#include "postwork/error.hpp"
+#include "redis/url.hpp"
+
+namespace postwork::app {
+namespace {
+nlohmann::json TomlToJson(const toml::node& node) {
+  if (auto* t = node.as_table()) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [k, v] : *t) j[std::string(k.str())] = TomlToJson(v);
+    return j;
+  }
+  if (auto* a = node.as_array()) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& v : *a) j.push_back(TomlToJson(v));
+    return j;
+  }
+  if (auto v = node.value<int64_t>(); v && node.is_integer()) return *v;
+  if (auto v = node.value<double>(); v && node.is_floating_point()) return *v;
+  if (auto v = node.value<bool>()) return *v;
+  if (auto v = node.value<std::string>()) return *v;
+  return nullptr;
+}
+
+template <typename T>
+void Read(const toml::table& t, std::string_view key, T& out, const std::string& where) {
+  if (auto node = t.get(key)) {
+    auto v = node->value<T>();
+    if (!v) throw ConfigError("config: " + where + std::string(key) + " has the wrong type");
+    out = *v;
+  }
+}
+
+void ApplyFile(Config& c, const std::string& path) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError("config file " + path + ": " + std::string(e.description()) + " (line " +
+                      std::to_string(e.source().begin.line) + ")");
+  }
+  Read(root, "redis_url", c.redis_url, "");
+  Read(root, "database_url", c.database_url, "");
+  if (auto* log = root["log"].as_table()) {
+    Read(*log, "level", c.log_level, "log.");
+    Read(*log, "format", c.log_format, "log.");
+  }
+  auto& w = c.worker;
+  if (auto* t = root["worker"].as_table()) {
+    int64_t n = 0;
+    std::string s;
+    if (t->contains("concurrency")) Read(*t, "concurrency", n, "worker."), w.concurrency = static_cast<int>(n);
+    if (t->contains("lease_seconds")) Read(*t, "lease_seconds", n, "worker."), w.lease_seconds = static_cast<int>(n);
+    if (t->contains("shutdown_timeout_seconds")) Read(*t, "shutdown_timeout_seconds", n, "worker."), w.shutdown_timeout_seconds = static_cast<int>(n);
+    if (t->contains("poll_interval_ms")) Read(*t, "poll_interval_ms", n, "worker."), w.poll_interval_ms = static_cast<int>(n);
+    if (t->contains("reconcile_interval_seconds")) Read(*t, "reconcile_interval_seconds", n, "worker."), w.reconcile_interval_seconds = static_cast<int>(n);
+    if (t->contains("terminal_ttl_seconds")) Read(*t, "terminal_ttl_seconds", w.terminal_ttl_seconds, "worker.");
+    if (t->contains("default_max_attempts")) Read(*t, "default_max_attempts", n, "worker."), w.default_max_attempts = static_cast<int>(n);
+    if (t->contains("queue_order")) Read(*t, "queue_order", s, "worker."), w.order = core::ParseQueueOrder(s);
+    if (t->contains("retry_jitter")) Read(*t, "retry_jitter", w.retry.jitter, "worker.");
+    if (auto* q = (*t)["queues"].as_array()) {
+      w.queues.clear();
+      for (const auto& e : *q) {
+        auto v = e.value<std::string>();
+        if (!v) throw ConfigError("config: worker.queues must be a list of strings");
+        w.queues.push_back(core::NormalizeQueueName(*v));
+      }
+    }
+  }
+  if (auto* qs = root["queues"].as_table()) {
+    for (const auto& [name, node] : *qs) {
+      auto* q = node.as_table();
+      if (!q) throw ConfigError("config: queues." + std::string(name.str()) + " must be a table");
+      std::string queue = core::NormalizeQueueName(name.str());
+      int64_t n = 0;
+      if (q->contains("max_attempts")) {
+        Read(*q, "max_attempts", n, "queues." + queue + ".");
+        w.max_attempts_by_queue[queue] = static_cast<int>(n);
+      }
+      if (q->contains("timeout_seconds")) {
+        Read(*q, "timeout_seconds", n, "queues." + queue + ".");
+        w.timeout_seconds_by_queue[queue] = static_cast<int>(n);
+      }
+    }
+  }
+  if (auto* crons = root["cron"].as_array()) {
+    for (const auto& node : *crons) {
+      auto* e = node.as_table();
+      if (!e) throw ConfigError("config: each [[cron]] entry must be a table");
+      std::string name, schedule, queue;
+      Read(*e, "name", name, "cron.");
+      Read(*e, "schedule", schedule, "cron.");
+      Read(*e, "queue", queue, "cron.");
+      if (name.empty() || schedule.empty() || queue.empty()) {
+        throw ConfigError("config: a [[cron]] entry needs name, schedule and queue");
+      }
+      core::CronEntry entry{.name = name,
+                            .schedule = core::CronSchedule::Parse(schedule),
+                            .queue = core::NormalizeQueueName(queue)};
+      if (auto* p = (*e)["payload"].node()) entry.payload = TomlToJson(*p);
+      w.cron.push_back(std::move(entry));
+    }
+  }
+  if (auto* limits = root["limits"].as_table()) {
+    int64_t n = 0;
+    if (limits->contains("max_payload_bytes")) {
+      Read(*limits, "max_payload_bytes", n, "limits.");
+      c.max_payload_bytes = static_cast<size_t>(n);
+    }
+  }
+}
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+}  // namespace
+
+void Config::Validate() const {
+  if (!redis_url.empty()) redis::ParseRedisUrl(redis_url);
+  if (!database_url.empty() && database_url.rfind("postgres", 0) != 0 &&
+      database_url.find('=') == std::string::npos) {
+    throw ConfigError(
+        "invalid database URL: use postgresql://user@host:port/db or key=value pairs");
+  }
+  for (const auto& [q, n] : worker.max_attempts_by_queue) {
+    if (n < 1 || n > 1000) throw ConfigError("queues." + q + ".max_attempts must be 1..1000");
+  }
+  for (const auto& [q, n] : worker.timeout_seconds_by_queue) {
+    if (n < 1) throw ConfigError("queues." + q + ".timeout_seconds must be at least 1");
+  }
+}
+
+Config LoadConfig(const std::optional<std::string>& file) {
+  Config c;
+  if (file) ApplyFile(c, *file);
+  if (auto v = Env("POSTWORK_REDIS_URL"); !v.empty()) c.redis_url = v;
+  if (auto v = Env("POSTWORK_DATABASE_URL"); !v.empty()) c.database_url = v;
+  if (auto v = Env("POSTWORK_LOG_LEVEL"); !v.empty()) c.log_level = v;
+  if (auto v = Env("POSTWORK_LOG_FORMAT"); !v.empty()) c.log_format = v;
+  return c;
+}
+
+void RequireRedis(const Config& c) {
+  if (c.redis_url.empty()) {
+    throw ConfigError(
+        "no Redis configured: set POSTWORK_REDIS_URL (redis://host:port), pass --redis-url, or "
+        "run `postwork dev` for a private one");
+  }
+}
+
+void RequireDatabase(const Config& c) {
+  if (c.database_url.empty()) {
+    throw ConfigError(
+        "no PostgreSQL configured: set POSTWORK_DATABASE_URL (postgresql://user@host:port/db), "
+        "pass --database-url, or run `postwork dev` for a private one");
+  }
+}
+
+}  // namespace postwork::app

@@ -1,0 +1,30 @@
+#pragma once
+// Configuration: TOML file (--config) < environment < command-line flags.
+// Parsed only here; components get plain option structs.
+#include <optional>
+#include <string>
+
+#include "core/worker.hpp"
+
+namespace postwork::app {
+
+struct Config {
+  std::string redis_url;     // POSTWORK_REDIS_URL
+  std::string database_url;  // POSTWORK_DATABASE_URL
+  std::string log_level = "info";
+  std::string log_format = "auto";
+  size_t max_payload_bytes = 1 << 20;
+  core::WorkerOptions worker;  // queue defaults, cron, timeouts...
+
+  // Throws ConfigError naming the setting.
+  void Validate() const;
+};
+
+// Reads the file (if any), then the environment. Throws ConfigError.
+Config LoadConfig(const std::optional<std::string>& file);
+
+// Throws ConfigError with how to get a server when the URL is missing.
+void RequireRedis(const Config& c);
+void RequireDatabase(const Config& c);
+
+}  // namespace postwork::app

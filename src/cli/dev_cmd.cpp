@@ -1,0 +1,130 @@
+// `postwork dev`: private Redis + PostgreSQL under .postwork/, migrated, and a
+// worker, in one command. `postwork services -- CMD`: the same servers in a
+// temporary folder around one command (used by `make test`).
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "app/handlers.hpp"
+#include "app/log.hpp"
+#include "cli/context.hpp"
+#include "cli/signals.hpp"
+#include "core/worker.hpp"
+#include "devenv/servers.hpp"
+#include "pg/migrator.hpp"
+#include "postwork/client.hpp"
+
+namespace postwork::cli {
+namespace fs = std::filesystem;
+
+void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
+  auto* cmd = app.add_subcommand(
+      "dev", "Start private Redis + PostgreSQL (data in .postwork/), migrate, run a worker");
+  auto dir = std::make_shared<std::string>(".postwork");
+  auto concurrency = std::make_shared<int>(10);
+  cmd->add_option("--dir", *dir, "Where the servers keep their data");
+  cmd->add_option("--concurrency", *concurrency)->check(CLI::Range(1, 10000));
+  cmd->callback([&ctx, &exit_code, dir, concurrency] {
+    auto cfg = ctx.Load();
+    fs::path root = fs::absolute(*dir);
+    fs::create_directories(root);
+    fs::permissions(root, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec);
+    devenv::RedisServer redis({.dir = root / "redis", .append_only = true});
+    devenv::PostgresServer postgres({.data_dir = root / "pg" / "data"});
+    fs::create_directories(root / "pg");
+    redis.Start();
+    postgres.Start();
+    cfg.worker.redis_url = redis.url();
+    cfg.worker.database_url = postgres.url();
+    {
+      pg::Connection conn(postgres.url());
+      for (const auto& name : pg::Migrator(conn).Up()) log::Info("applied migration " + name);
+    }
+    auto queues = core::DefaultQueues();
+    queues.push_back(std::string(core::kDiagnosticQueue));
+    cfg.worker.queues = queues;
+    cfg.worker.concurrency = *concurrency;
+    auto handlers = app::BuildHandlers();
+    core::Worker worker(cfg.worker, handlers);
+    std::cout << "\npostwork dev is running (Ctrl-C stops everything)\n"
+              << "  Redis       " << redis.url() << "   (data: " << (root / "redis").string()
+              << ")\n"
+              << "  PostgreSQL  " << postgres.url() << "   (data: "
+              << (root / "pg" / "data").string() << ")\n"
+              << "  worker      " << worker.id() << " on " << queues.size() << " queues\n\n"
+              << "In another terminal:\n"
+              << "  export POSTWORK_REDIS_URL=" << redis.url() << "\n"
+              << "  export POSTWORK_DATABASE_URL=" << postgres.url() << "\n"
+              << "  build/postwork enqueue diagnostic '{\"sleep_ms\": 50}'\n"
+              << "  build/postwork stats; build/postwork workers; build/postwork dlq list\n\n"
+              << std::flush;
+    {
+      Client client(ClientOptions{.redis_url = redis.url(), .database_url = postgres.url()});
+      std::vector<nlohmann::json> demo(20, nlohmann::json{{"sleep_ms", 20}});
+      demo.push_back({{"fail_attempts", 1}});
+      demo.push_back({{"fail_attempts", 1}, {"permanent", true}});
+      client.EnqueueMany("diagnostic", demo);
+      log::Info("enqueued 22 demo jobs on queue:diagnostic (one retries once, one dead-letters)");
+    }
+    SignalWatcher signals([&worker](int) { worker.RequestStop(); });
+    worker.Run();
+    log::Info("stopping PostgreSQL and Redis");
+    postgres.Stop();
+    redis.Stop();
+    exit_code = 0;
+  });
+}
+
+void AddServices(CLI::App& app, Context&, int& exit_code) {
+  auto* cmd = app.add_subcommand(
+      "services",
+      "Run CMD with private Redis + PostgreSQL (POSTWORK_TEST_REDIS_URL, "
+      "POSTWORK_TEST_DATABASE_URL set), then stop them");
+  auto argv = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("command", *argv, "The command, after --")->required();
+  cmd->callback([&exit_code, argv] {
+    char tmpl[] = "/tmp/postwork-services-XXXXXX";
+    if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+    fs::path root = tmpl;
+    // PostgreSQL runs as an unprivileged user when we are root: let it in.
+    ::chmod(root.c_str(), 0755);
+    int code = 1;
+    {
+      devenv::RedisServer redis({.dir = root / "redis"});
+      devenv::PostgresServer postgres({.data_dir = root / "pg" / "data", .fsync = false});
+      fs::create_directories(root / "pg");
+      ::chmod((root / "pg").c_str(), 0755);
+      redis.Start();
+      postgres.Start();
+      ::setenv("POSTWORK_TEST_REDIS_URL", redis.url().c_str(), 1);
+      ::setenv("POSTWORK_TEST_DATABASE_URL", postgres.url().c_str(), 1);
+      ::setenv("POSTWORK_TEST_PG_ADMIN_URL", postgres.url("postgres").c_str(), 1);
+      std::cerr << "postwork services: Redis " << redis.url() << ", PostgreSQL " << postgres.url()
+                << "\n";
+      pid_t pid = ::fork();
+      if (pid == 0) {
+        std::vector<char*> args;
+        for (auto& a : *argv) args.push_back(a.data());
+        args.push_back(nullptr);
+        ::execvp(args[0], args.data());
+        std::perror("postwork services: exec");
+        ::_exit(127);
+      }
+      int status = 0;
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::error_code ec;
+    fs::remove_all(root, ec);
+    exit_code = code;
+  });
+}
+
+}  // namespace postwork::cli

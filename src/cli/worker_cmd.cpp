@@ -1,0 +1,50 @@
+#include <iostream>
+
+#include "app/handlers.hpp"
+#include "cli/context.hpp"
+#include "cli/signals.hpp"
+#include "core/worker.hpp"
+
+namespace postwork::cli {
+
+void AddWorker(CLI::App& app, Context& ctx, int& exit_code) {
+  auto* cmd = app.add_subcommand("worker", "Run a worker process");
+  struct Flags {
+    std::optional<std::string> queues, id, order;
+    std::optional<int> concurrency, lease, shutdown, batch;
+  };
+  auto flags = std::make_shared<Flags>();
+  cmd->add_option("--queues", flags->queues,
+                  "Comma list, highest priority first (default: every seed queue)");
+  cmd->add_option("--concurrency", flags->concurrency, "Job slots in this process (default 10)")
+      ->check(CLI::Range(1, 10000));
+  cmd->add_option("--lease-seconds", flags->lease, "Lease length, renewed while a job runs (30)")
+      ->check(CLI::Range(2, 86400));
+  cmd->add_option("--shutdown-timeout", flags->shutdown,
+                  "Seconds to let running jobs finish on SIGTERM (30)")
+      ->check(CLI::Range(0, 86400));
+  cmd->add_option("--batch-size", flags->batch, "Jobs fetched per Redis call (min(concurrency,100))")
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--queue-order", flags->order, "strict (default) or weighted");
+  cmd->add_option("--id", flags->id, "Worker id (default worker-<host>-<pid>-<random>)");
+  cmd->callback([&ctx, &exit_code, flags] {
+    auto cfg = ctx.Load();
+    app::RequireRedis(cfg);
+    app::RequireDatabase(cfg);
+    auto& w = cfg.worker;
+    if (flags->queues) w.queues = core::ParseQueueList(*flags->queues);
+    if (flags->concurrency) w.concurrency = *flags->concurrency;
+    if (flags->lease) w.lease_seconds = *flags->lease;
+    if (flags->shutdown) w.shutdown_timeout_seconds = *flags->shutdown;
+    if (flags->batch) w.batch_size = *flags->batch;
+    if (flags->order) w.order = core::ParseQueueOrder(*flags->order);
+    if (flags->id) w.id = *flags->id;
+    auto handlers = app::BuildHandlers();
+    core::Worker worker(w, handlers);
+    SignalWatcher signals([&worker](int) { worker.RequestStop(); });
+    worker.Run();
+    exit_code = 0;
+  });
+}
+
+}  // namespace postwork::cli

@@ -1,0 +1,107 @@
+#include "postwork/client.hpp"
+
+#include "app/log.hpp"
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "core/queues.hpp"
+#include "pg/job_store.hpp"
+#include "postwork/error.hpp"
+#include "redis/broker.hpp"
+
+namespace postwork {
+
+struct Client::Impl {
+  ClientOptions options;
+  pg::JobStore store;
+  redis::Broker broker;
+  Impl(ClientOptions o)
+      : options(std::move(o)),
+        store(options.database_url),
+        broker(redis::ParseRedisUrl(options.redis_url)) {}
+};
+
+Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Client::~Client() = default;
+
+Enqueued Client::Enqueue(const std::string& queue, const nlohmann::json& payload,
+                         const EnqueueOptions& options) {
+  return EnqueueMany(queue, {payload}, options).at(0);
+}
+
+std::vector<Enqueued> Client::EnqueueMany(const std::string& queue_name,
+                                          const std::vector<nlohmann::json>& payloads,
+                                          const EnqueueOptions& options, size_t batch_size) {
+  const std::string queue = core::NormalizeQueueName(queue_name);
+  int max_attempts = options.max_attempts;
+  if (max_attempts == 0) {
+    auto it = impl_->options.max_attempts_by_queue.find(queue);
+    max_attempts = it != impl_->options.max_attempts_by_queue.end()
+                       ? it->second
+                       : impl_->options.default_max_attempts;
+  }
+  if (max_attempts < 1 || max_attempts > 1000) {
+    throw ConfigError("max_attempts must be between 1 and 1000 (got " +
+                      std::to_string(max_attempts) + ")");
+  }
+  if (payloads.size() > 1 && (!options.id.empty() || !options.idempotency_key.empty())) {
+    throw ConfigError("an explicit id or idempotency key applies to a single job, not a batch");
+  }
+  std::vector<Enqueued> out;
+  out.reserve(payloads.size());
+  const auto& clock = core::SystemClock::Instance();
+  for (size_t start = 0; start < payloads.size(); start += batch_size) {
+    size_t end = std::min(payloads.size(), start + batch_size);
+    int64_t now = clock.NowMs();
+    std::vector<core::NewJob> jobs;
+    std::map<std::string, JobEnvelope> envelopes;
+    for (size_t i = start; i < end; ++i) {
+      const auto& payload = payloads[i];
+      std::string wire_payload =
+          payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+      if (wire_payload.size() > impl_->options.max_payload_bytes) {
+        throw ConfigError("payload of " + std::to_string(wire_payload.size()) +
+                          " bytes is over the limit of " +
+                          std::to_string(impl_->options.max_payload_bytes) + " bytes");
+      }
+      core::NewJob job{.id = options.id.empty() ? core::NewJobId(now) : options.id,
+                       .queue = queue,
+                       .payload = payload,
+                       .max_attempts = max_attempts,
+                       .run_at_ms = options.run_at_ms,
+                       .tenant_id = options.tenant_id,
+                       .idempotency_key = options.idempotency_key};
+      envelopes[job.id] = JobEnvelope{.id = job.id,
+                                      .queue = queue,
+                                      .payload = payload,
+                                      .max_attempts = max_attempts,
+                                      .attempt_count = 0,
+                                      .tenant_id = options.tenant_id,
+                                      .enqueued_at_ms = now};
+      jobs.push_back(std::move(job));
+    }
+    auto results = impl_->store.Insert(jobs);
+    std::vector<redis::PushItem> pushes;
+    for (size_t i = 0; i < results.size(); ++i) {
+      out.push_back({.id = results[i].id, .created = results[i].created});
+      if (!results[i].created) continue;
+      const auto& env = envelopes[results[i].id];
+      pushes.push_back({.id = env.id,
+                        .queue = queue,
+                        .envelope = env.ToWire(),
+                        .run_at_ms = options.run_at_ms > now ? options.run_at_ms : 0,
+                        .max_attempts = max_attempts,
+                        .attempt_count = 0});
+    }
+    try {
+      impl_->broker.Enqueue(pushes, now);
+    } catch (const UnavailableError& e) {
+      // Recorded in PostgreSQL: the reconciler pushes it once Redis is back.
+      log::Warn("Redis unavailable at enqueue; the jobs are recorded and will be queued by the "
+                "reconciler",
+                {{"error", e.what()}, {"jobs", std::to_string(pushes.size())}});
+    }
+  }
+  return out;
+}
+
+}  // namespace postwork

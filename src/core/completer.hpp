@@ -1,0 +1,58 @@
+#pragma once
+// Collects attempt outcomes for a few milliseconds and writes them in one
+// PostgreSQL statement, then one Redis script call: PostgreSQL (the system of
+// record) commits before Redis lets go of the job.
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "core/clock.hpp"
+#include "core/in_flight.hpp"
+#include "core/outage.hpp"
+#include "core/worker_stats.hpp"
+#include "pg/job_store.hpp"
+#include "redis/broker.hpp"
+
+namespace postwork::core {
+
+struct CompleterOptions {
+  std::string worker_id;
+  std::chrono::milliseconds flush_interval{2};
+  size_t max_batch = 1000;
+  int64_t terminal_ttl_s = 86400;
+};
+
+class Completer {
+ public:
+  Completer(CompleterOptions options, redis::RedisUrl redis, std::string database_url,
+            InFlight& in_flight, WorkerStats& stats, const Clock& clock);
+  ~Completer();
+  void Start();
+  void Submit(FinishRecord record);
+  // Writes everything submitted so far, then stops the thread.
+  void Stop();
+  size_t pending();
+
+ private:
+  void Run();
+  void Flush(std::vector<FinishRecord>& batch);
+  void WritePostgres(std::vector<FinishRecord>& batch);
+  void Count(const FinishRecord& r);
+
+  CompleterOptions options_;
+  redis::Broker broker_;
+  pg::JobStore store_;
+  InFlight& in_flight_;
+  WorkerStats& stats_;
+  const Clock& clock_;
+  OutageTracker redis_outage_, pg_outage_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<FinishRecord> queue_;
+  size_t in_progress_ = 0;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace postwork::core

@@ -1,0 +1,138 @@
+#include "core/executor.hpp"
+
+#include "app/log.hpp"
+#include "core/outcome.hpp"
+
+namespace postwork::core {
+
+Executor::Executor(int slots, std::string worker_id, const HandlerRegistry& handlers,
+                   Completer& completer, RetryPolicy policy, const Clock& clock)
+    : slots_(slots),
+      worker_id_(std::move(worker_id)),
+      handlers_(handlers),
+      completer_(completer),
+      policy_(policy),
+      clock_(clock) {}
+
+Executor::~Executor() { Stop(std::chrono::milliseconds(0)); }
+
+void Executor::Start() {
+  for (int i = 0; i < slots_; ++i) threads_.emplace_back([this] { RunSlot(); });
+}
+
+void Executor::Dispatch(std::shared_ptr<HeldJob> job) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(job));
+  }
+  work_cv_.notify_one();
+}
+
+int Executor::FreeSlots() {
+  std::lock_guard lock(mu_);
+  return slots_ - busy_ - static_cast<int>(queue_.size());
+}
+
+void Executor::WaitForFreeSlot(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  free_cv_.wait_for(lock, timeout,
+                    [&] { return stopping_ || slots_ - busy_ - static_cast<int>(queue_.size()) > 0; });
+}
+
+std::vector<std::shared_ptr<HeldJob>> Executor::TakeQueued() {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<HeldJob>> out(queue_.begin(), queue_.end());
+  queue_.clear();
+  return out;
+}
+
+bool Executor::Stop(std::chrono::milliseconds timeout) {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  free_cv_.notify_all();
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  {
+    std::unique_lock lock(mu_);
+    free_cv_.wait_until(lock, deadline, [&] { return busy_ == 0; });
+    if (busy_ > 0) {
+      for (auto& t : threads_) t.detach();
+      threads_.clear();
+      return false;
+    }
+  }
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+  return true;
+}
+
+void Executor::RunSlot() {
+  while (true) {
+    std::shared_ptr<HeldJob> held;
+    {
+      std::unique_lock lock(mu_);
+      work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping
+      held = std::move(queue_.front());
+      queue_.pop_front();
+      ++busy_;
+    }
+    Execute(*held);
+    {
+      std::lock_guard lock(mu_);
+      --busy_;
+    }
+    free_cv_.notify_all();
+  }
+}
+
+void Executor::Execute(HeldJob& held) {
+  const LeasedJob& job = held.job;
+  int64_t started = clock_.NowMs();
+  held.started_ms = started;
+  held.started = true;
+  if (held.reported) return;  // timed out or lost before it could start
+  Outcome outcome;
+  if (const Handler* handler = handlers_.Find(job.queue)) {
+    JobContext ctx{.job_id = job.id,
+                   .queue = job.queue,
+                   .tenant_id = job.envelope.tenant_id,
+                   .attempt = job.attempt,
+                   .max_attempts = job.envelope.max_attempts,
+                   .payload = job.envelope.payload,
+                   .cancel = held.cancel,
+                   .progress = [&](double fraction, const std::string& note) {
+                     log::Debug("progress", {{"worker_id", worker_id_},
+                                             {"job_id", job.id},
+                                             {"fraction", std::to_string(fraction)},
+                                             {"note", note}});
+                   }};
+    outcome = RunHandler(*handler, ctx);
+  } else {
+    outcome = Outcome::Permanent("Unknown queue type: " + job.queue);  // the seed's message
+  }
+  int64_t now = clock_.NowMs();
+  if (!held.ClaimReport()) return;  // a timeout or lost lease already decided
+  FinishRecord record = DecideFinish(job, outcome, worker_id_, started, now, policy_);
+  if (record.kind == FinishRecord::Kind::kCompleted) {
+    log::Debug("job completed", {{"worker_id", worker_id_},
+                                 {"job_id", job.id},
+                                 {"queue", job.queue},
+                                 {"duration_ms", std::to_string(now - started)}});
+  } else {
+    log::Warn("job attempt ended without success",
+              {{"worker_id", worker_id_},
+               {"job_id", job.id},
+               {"queue", job.queue},
+               {"attempt", std::to_string(job.attempt)},
+               {"outcome", std::string(ToString(record.kind))},
+               {"error", record.error}});
+  }
+  completer_.Submit(std::move(record));
+}
+
+}  // namespace postwork::core

@@ -1,0 +1,54 @@
+#pragma once
+// N job slots (threads). Each runs one job at a time: handler -> Outcome ->
+// FinishRecord -> completer.
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/completer.hpp"
+#include "core/handler_registry.hpp"
+#include "core/in_flight.hpp"
+#include "core/retry_policy.hpp"
+
+namespace postwork::core {
+
+class Executor {
+ public:
+  Executor(int slots, std::string worker_id, const HandlerRegistry& handlers, Completer& completer,
+           RetryPolicy policy, const Clock& clock);
+  ~Executor();
+  void Start();
+  void Dispatch(std::shared_ptr<HeldJob> job);
+  // Slots neither running nor promised to a queued job.
+  int FreeSlots();
+  // Waits up to `timeout` for a slot to free up.
+  void WaitForFreeSlot(std::chrono::milliseconds timeout);
+  // Jobs dispatched but not started: handed back for requeue at shutdown.
+  std::vector<std::shared_ptr<HeldJob>> TakeQueued();
+  // Stops the slot threads once they are idle; returns false if some handler
+  // is still running after `timeout` (those threads are left detached).
+  bool Stop(std::chrono::milliseconds timeout);
+
+ private:
+  void RunSlot();
+  void Execute(HeldJob& held);
+
+  int slots_;
+  std::string worker_id_;
+  const HandlerRegistry& handlers_;
+  Completer& completer_;
+  RetryPolicy policy_;
+  const Clock& clock_;
+  std::mutex mu_;
+  std::condition_variable work_cv_, free_cv_;
+  std::deque<std::shared_ptr<HeldJob>> queue_;
+  int busy_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace postwork::core

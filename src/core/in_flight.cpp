@@ -1,0 +1,52 @@
+#include "core/in_flight.hpp"
+
+namespace postwork::core {
+
+std::shared_ptr<HeldJob> InFlight::Add(LeasedJob job, int64_t timeout_ms) {
+  auto held = std::make_shared<HeldJob>();
+  held->job = std::move(job);
+  held->timeout_ms = timeout_ms;
+  std::lock_guard lock(mu_);
+  jobs_[held->job.id] = held;
+  return held;
+}
+
+void InFlight::Remove(const std::string& id, int64_t token) {
+  std::lock_guard lock(mu_);
+  auto it = jobs_.find(id);
+  if (it != jobs_.end() && it->second->job.token == token) jobs_.erase(it);
+  if (jobs_.empty()) cv_.notify_all();
+}
+
+std::shared_ptr<HeldJob> InFlight::Find(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto it = jobs_.find(id);
+  return it == jobs_.end() ? nullptr : it->second;
+}
+
+std::vector<std::pair<std::string, int64_t>> InFlight::Leases() {
+  std::lock_guard lock(mu_);
+  std::vector<std::pair<std::string, int64_t>> out;
+  out.reserve(jobs_.size());
+  for (const auto& [id, held] : jobs_) out.emplace_back(id, held->job.token);
+  return out;
+}
+
+std::vector<std::shared_ptr<HeldJob>> InFlight::All() {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<HeldJob>> out;
+  for (const auto& [id, held] : jobs_) out.push_back(held);
+  return out;
+}
+
+size_t InFlight::size() {
+  std::lock_guard lock(mu_);
+  return jobs_.size();
+}
+
+bool InFlight::WaitEmpty(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return jobs_.empty(); });
+}
+
+}  // namespace postwork::core

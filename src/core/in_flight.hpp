@@ -1,0 +1,47 @@
+#pragma once
+// The jobs this process holds a lease on, from fetch until Redis acknowledges
+// their outcome. Renewal, timeouts and shutdown all work from this table.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "core/types.hpp"
+#include "postwork/handler.hpp"
+
+namespace postwork::core {
+
+struct HeldJob {
+  LeasedJob job;
+  CancellationToken cancel;
+  std::atomic<bool> reported{false};  // an outcome was handed to the completer
+  std::atomic<bool> started{false};
+  std::atomic<int64_t> started_ms{0};
+  int64_t timeout_ms = 0;
+
+  // True for exactly one caller: the one whose outcome counts.
+  bool ClaimReport() { return !reported.exchange(true); }
+};
+
+class InFlight {
+ public:
+  std::shared_ptr<HeldJob> Add(LeasedJob job, int64_t timeout_ms);
+  // Removes the entry only if it is still the lease `token`.
+  void Remove(const std::string& id, int64_t token);
+  std::shared_ptr<HeldJob> Find(const std::string& id);
+  std::vector<std::pair<std::string, int64_t>> Leases();
+  std::vector<std::shared_ptr<HeldJob>> All();
+  size_t size();
+  // Wakes whoever waits for the table to empty (shutdown).
+  bool WaitEmpty(std::chrono::milliseconds timeout);
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, std::shared_ptr<HeldJob>> jobs_;
+};
+
+}  // namespace postwork::core

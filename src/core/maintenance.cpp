@@ -1,0 +1,125 @@
+// The worker's maintenance loop: one timer per process renews every lease this
+// process holds, takes back expired leases of dead workers, enforces execution
+// timeouts, writes the heartbeat and fires cron ticks.
+#include "app/log.hpp"
+#include "core/worker.hpp"
+#include "postwork/client.hpp"
+#include "postwork/error.hpp"
+#include "redis/broker.hpp"
+#include "pg/job_store.hpp"
+#include "core/outcome.hpp"
+
+namespace postwork::core {
+namespace {
+struct CronState {
+  CronEntry entry;
+  int64_t next_s;
+};
+}  // namespace
+
+void Worker::MaintenanceLoop() {
+  redis::Broker broker(redis::ParseRedisUrl(options_.redis_url));
+  pg::JobStore store(options_.database_url);
+  OutageTracker redis_outage("Redis (maintenance)", options_.id);
+  std::unique_ptr<Client> client;
+  std::vector<CronState> cron;
+  // Catch up on a tick missed in the last hour (e.g. no worker ran at 00:15);
+  // deterministic job ids make every tick run once however many workers fire it.
+  int64_t catch_up_from = clock_.NowMs() / 1000 - 3600;
+  for (const auto& e : options_.cron) cron.push_back({e, e.schedule.Next(catch_up_from)});
+  const int64_t renew_every = std::max(500, options_.lease_seconds * 1000 / 3);
+  int64_t last_renew = 0, last_reclaim = 0, last_heartbeat = 0, last_cron = 0;
+  std::vector<ReclaimedJob> unrecorded;  // reclaims PostgreSQL has not taken yet
+
+  while (!stop_) {
+    int64_t now = clock_.NowMs();
+    try {
+      if (now - last_renew >= renew_every) {
+        auto lost = broker.Renew(in_flight_.Leases(), now + options_.lease_seconds * 1000LL);
+        for (const auto& id : lost) {
+          if (auto h = in_flight_.Find(id)) {
+            // Another worker owns the job now: stop ours, report nothing.
+            h->ClaimReport();
+            h->cancel.Cancel();
+            in_flight_.Remove(id, h->job.token);
+            log::Warn("lease lost; abandoning the attempt",
+                      {{"worker_id", options_.id}, {"job_id", id}});
+          }
+        }
+        last_renew = now;
+      }
+      // Execution timeouts: fail the attempt now, ask the handler to stop.
+      for (auto& h : in_flight_.All()) {
+        if (!h->started || h->timeout_ms <= 0) continue;
+        if (now - h->started_ms.load() < h->timeout_ms || !h->ClaimReport()) continue;
+        h->cancel.Cancel();
+        std::string error = "timeout: the job ran longer than " +
+                            std::to_string(h->timeout_ms / 1000) + " s";
+        log::Warn(error, {{"worker_id", options_.id}, {"job_id", h->job.id}});
+        completer_->Submit(DecideFinish(h->job, Outcome::Retry(error), options_.id,
+                                        h->started_ms.load(), now, options_.retry, true));
+      }
+      if (now - last_reclaim >= options_.reclaim_interval_ms) {
+        auto reclaimed = broker.Reclaim(now, 500, options_.terminal_ttl_seconds,
+                                        options_.default_max_attempts);
+        for (const auto& r : reclaimed) {
+          ++stats_.reclaimed;
+          log::Warn(r.dead ? "reclaimed a job from a lost worker: out of attempts, dead-lettered"
+                           : "reclaimed a job from a lost worker: queued again",
+                    {{"worker_id", options_.id},
+                     {"job_id", r.id},
+                     {"lost_worker_id", r.old_worker_id},
+                     {"attempt_count", std::to_string(r.attempt_count)}});
+        }
+        unrecorded.insert(unrecorded.end(), reclaimed.begin(), reclaimed.end());
+        last_reclaim = now;
+      }
+      if (now - last_heartbeat >= options_.heartbeat_seconds * 1000LL) {
+        broker.WriteHeartbeat(options_.id, HealthJson(), now, options_.heartbeat_seconds * 3);
+        last_heartbeat = now;
+      }
+      redis_outage.Succeeded();
+    } catch (const UnavailableError& e) {
+      ++stats_.redis_errors;
+      redis_outage.Failed(e.what());
+    } catch (const std::exception& e) {
+      log::Error("maintenance step failed", {{"worker_id", options_.id}, {"error", e.what()}});
+    }
+    try {
+      if (!unrecorded.empty()) {
+        store.ApplyReclaims(unrecorded);
+        unrecorded.clear();
+      }
+      if (!cron.empty() && now - last_cron >= 1000) {
+        if (!client) {
+          client = std::make_unique<Client>(ClientOptions{
+              .redis_url = options_.redis_url,
+              .database_url = options_.database_url,
+              .default_max_attempts = options_.default_max_attempts,
+              .max_attempts_by_queue = options_.max_attempts_by_queue});
+        }
+        for (auto& c : cron) {
+          while (c.next_s > 0 && c.next_s * 1000 <= now) {
+            std::string id = "cron:" + c.entry.name + ":" + std::to_string(c.next_s);
+            auto r = client->Enqueue(c.entry.queue, c.entry.payload, {.id = id});
+            if (r.created) {
+              log::Info("cron tick enqueued", {{"worker_id", options_.id},
+                                               {"job_id", id},
+                                               {"cron", c.entry.name}});
+            }
+            c.next_s = c.entry.schedule.Next(c.next_s);
+          }
+        }
+        last_cron = now;
+      }
+    } catch (const std::exception& e) {
+      ++stats_.pg_errors;
+      log::Debug("maintenance (PostgreSQL) will retry", {{"worker_id", options_.id},
+                                                         {"error", e.what()}});
+    }
+    std::unique_lock lock(stop_mu_);
+    stop_cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stop_.load(); });
+  }
+}
+
+}  // namespace postwork::core

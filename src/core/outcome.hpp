@@ -1,0 +1,20 @@
+#pragma once
+#include <string>
+
+#include "core/retry_policy.hpp"
+#include "core/types.hpp"
+#include "postwork/handler.hpp"
+
+namespace postwork::core {
+
+// Turns a handler's Outcome into what gets written: the one place that
+// decides completed / retry after D / reschedule at T / dead-letter.
+FinishRecord DecideFinish(const LeasedJob& job, const Outcome& outcome,
+                          const std::string& worker_id, int64_t started_ms, int64_t now_ms,
+                          const RetryPolicy& policy, bool timed_out = false);
+
+// Runs the handler, mapping exceptions to outcomes (PermanentError -> dead
+// letter, RescheduleError -> reschedule, anything else -> retry).
+Outcome RunHandler(const Handler& handler, JobContext& ctx);
+
+}  // namespace postwork::core

@@ -1,0 +1,273 @@
+#include "core/worker.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+
+#include "app/log.hpp"
+#include "core/ids.hpp"
+#include "pg/job_store.hpp"
+#include "pg/migrator.hpp"
+#include "postwork/error.hpp"
+#include "redis/broker.hpp"
+
+namespace postwork::core {
+
+void WorkerOptions::Validate() const {
+  if (redis_url.empty()) throw ConfigError("no Redis URL (set POSTWORK_REDIS_URL)");
+  if (database_url.empty()) throw ConfigError("no database URL (set POSTWORK_DATABASE_URL)");
+  if (queues.empty()) throw ConfigError("--queues: at least one queue is needed");
+  if (concurrency < 1 || concurrency > 10000) throw ConfigError("--concurrency must be 1..10000");
+  if (lease_seconds < 2) throw ConfigError("--lease-seconds must be at least 2");
+  if (shutdown_timeout_seconds < 0) throw ConfigError("--shutdown-timeout must be >= 0");
+  if (poll_interval_ms < 1) throw ConfigError("poll interval must be at least 1 ms");
+  if (default_max_attempts < 1) throw ConfigError("max_attempts must be at least 1");
+}
+
+Worker::Worker(WorkerOptions options, const HandlerRegistry& handlers, const Clock& clock)
+    : options_(std::move(options)), handlers_(handlers), clock_(clock) {
+  options_.Validate();
+  if (options_.id.empty()) options_.id = NewWorkerId();
+  if (options_.batch_size <= 0) options_.batch_size = std::min(options_.concurrency, 100);
+}
+
+Worker::~Worker() {
+  RequestStop();
+  if (maintenance_.joinable()) maintenance_.join();
+  if (reconciler_.joinable()) reconciler_.join();
+}
+
+int Worker::TimeoutMsFor(const std::string& queue) const {
+  auto it = options_.timeout_seconds_by_queue.find(queue);
+  int s = it == options_.timeout_seconds_by_queue.end() ? options_.default_timeout_seconds
+                                                        : it->second;
+  return s * 1000;
+}
+
+int Worker::MaxAttemptsFor(const std::string& queue) const {
+  auto it = options_.max_attempts_by_queue.find(queue);
+  return it == options_.max_attempts_by_queue.end() ? options_.default_max_attempts : it->second;
+}
+
+void Worker::RequestStop() {
+  {
+    std::lock_guard lock(stop_mu_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
+}
+
+std::string Worker::HealthJson() const {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  long rss_kb = 0;
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) rss_kb = std::stol(line.substr(6));
+  }
+  int64_t now = clock_.NowMs();
+  char host[256] = {0};
+  ::gethostname(host, sizeof(host) - 1);
+  nlohmann::json j = {
+      {"worker_id", options_.id},
+      {"status", stop_ ? "stopping" : "healthy"},
+      {"uptime", static_cast<double>(now - started_ms_) / 1000.0},
+      {"memory_usage", {{"rss_bytes", rss_kb * 1024}, {"max_rss_bytes", ru.ru_maxrss * 1024}}},
+      {"cpu_seconds", static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                          static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6},
+      {"jobs_processed", stats_.processed.load()},
+      {"jobs_failed", stats_.failed.load()},
+      {"jobs_dead", stats_.dead.load()},
+      {"jobs_reclaimed", stats_.reclaimed.load()},
+      {"average_processing_time", stats_.AverageMs()},
+      {"last_heartbeat", now},
+      {"hostname", host},
+      {"pid", ::getpid()},
+      {"concurrency", options_.concurrency},
+      {"queues", options_.queues},
+  };
+  return j.dump();
+}
+
+void Worker::Run() {
+  started_ms_ = clock_.NowMs();
+  {
+    // Refuse to run on a database the migrations have not reached.
+    pg::Connection conn(options_.database_url);
+    pg::Migrator(conn).RequireCurrent();
+  }
+  completer_ = std::make_unique<Completer>(
+      CompleterOptions{.worker_id = options_.id, .terminal_ttl_s = options_.terminal_ttl_seconds},
+      redis::ParseRedisUrl(options_.redis_url), options_.database_url, in_flight_, stats_, clock_);
+  executor_ = std::make_unique<Executor>(options_.concurrency, options_.id, handlers_, *completer_,
+                                         options_.retry, clock_);
+  completer_->Start();
+  executor_->Start();
+  maintenance_ = std::thread([this] { MaintenanceLoop(); });
+  reconciler_ = std::thread([this] { ReconcileLoop(); });
+  log::Info("worker started", {{"worker_id", options_.id},
+                               {"concurrency", std::to_string(options_.concurrency)},
+                               {"queues", std::to_string(options_.queues.size())}});
+  FetchLoop();
+  Shutdown();
+}
+
+void Worker::FetchLoop() {
+  redis::Broker broker(redis::ParseRedisUrl(options_.redis_url));
+  pg::JobStore store(options_.database_url);
+  OutageTracker redis_outage("Redis", options_.id), pg_outage("PostgreSQL", options_.id);
+  std::mt19937_64 rng(std::random_device{}());
+  auto max_attempts = [this](const std::string& q) { return MaxAttemptsFor(q); };
+  fetching_ = true;
+  while (!stop_) {
+    int free = executor_->FreeSlots();
+    if (free <= 0) {
+      executor_->WaitForFreeSlot(std::chrono::milliseconds(100));
+      continue;
+    }
+    FetchResult fetched;
+    int64_t now = clock_.NowMs();
+    try {
+      fetched = broker.Fetch(options_.id, OrderForFetch(options_.queues, options_.order, rng),
+                             std::min(free, options_.batch_size),
+                             now + options_.lease_seconds * 1000LL, now, max_attempts);
+      redis_outage.Succeeded();
+    } catch (const UnavailableError& e) {
+      ++stats_.redis_errors;
+      fetching_ = false;
+      std::unique_lock lock(stop_mu_);
+      stop_cv_.wait_for(lock, redis_outage.Failed(e.what()), [&] { return stop_.load(); });
+      continue;
+    }
+    fetching_ = true;
+    if (fetched.jobs.empty()) {
+      auto wait = std::chrono::milliseconds(options_.poll_interval_ms);
+      if (fetched.next_scheduled_ms > 0) {
+        wait = std::min(wait, std::chrono::milliseconds(
+                                  std::max<int64_t>(1, fetched.next_scheduled_ms - now)));
+      }
+      try {
+        broker.WaitForWork(wait);
+      } catch (const UnavailableError&) {
+        // The next Fetch reports the outage.
+      }
+      continue;
+    }
+    std::vector<std::shared_ptr<HeldJob>> held;
+    for (auto& job : fetched.jobs) {
+      int timeout = TimeoutMsFor(job.queue);
+      held.push_back(in_flight_.Add(std::move(job), timeout));
+    }
+    // PostgreSQL first: the job is `running` in the record before it runs.
+    std::vector<LeasedJob> leased;
+    for (auto& h : held) leased.push_back(h->job);
+    std::vector<std::string> accepted_ids;
+    while (true) {
+      try {
+        accepted_ids = store.MarkRunning(leased, options_.id);
+        pg_outage.Succeeded();
+        break;
+      } catch (const UnavailableError& e) {
+        ++stats_.pg_errors;
+        std::this_thread::sleep_for(pg_outage.Failed(e.what()));
+      }
+    }
+    std::set<std::string> accepted(accepted_ids.begin(), accepted_ids.end());
+    std::vector<std::string> rejected;
+    for (auto& h : held) {
+      if (!accepted.count(h->job.id)) rejected.push_back(h->job.id);
+    }
+    std::map<std::string, std::pair<std::string, int64_t>> statuses;
+    if (!rejected.empty()) {
+      try {
+        statuses = store.Statuses(rejected);
+      } catch (const std::exception&) {
+        // Unknown: treat as cancelled below; the lease ends either way.
+      }
+    }
+    for (auto& h : held) {
+      const LeasedJob& job = h->job;
+      if (!accepted.count(job.id)) {
+        h->ClaimReport();
+        auto it = statuses.find(job.id);
+        std::string status = it == statuses.end() ? "cancelled" : it->second.first;
+        log::Info("skipping a job PostgreSQL already holds as " + status,
+                  {{"worker_id", options_.id}, {"job_id", job.id}});
+        completer_->Submit({.kind = FinishRecord::Kind::kSkip,
+                            .id = job.id,
+                            .queue = job.queue,
+                            .token = job.token,
+                            .worker_id = options_.id,
+                            .pg_status = status});
+      } else if (!job.malformed_reason.empty()) {
+        h->ClaimReport();
+        log::Warn("dead-lettering a malformed queue entry",
+                  {{"worker_id", options_.id}, {"job_id", job.id}, {"error", job.malformed_reason}});
+        completer_->Submit({.kind = FinishRecord::Kind::kFailed,
+                            .id = job.id,
+                            .queue = job.queue,
+                            .token = job.token,
+                            .worker_id = options_.id,
+                            .attempt = 1,
+                            .attempt_count = 1,
+                            .error = job.malformed_reason,
+                            .started_ms = now,
+                            .finished_ms = now,
+                            .execution_status = "failed"});
+      } else {
+        executor_->Dispatch(h);
+      }
+    }
+  }
+  fetching_ = false;
+}
+
+void Worker::Shutdown() {
+  log::Info("shutting down: no new jobs; waiting for running jobs",
+            {{"worker_id", options_.id},
+             {"in_flight", std::to_string(in_flight_.size())},
+             {"timeout_s", std::to_string(options_.shutdown_timeout_seconds)}});
+  auto requeue = [&](const std::shared_ptr<HeldJob>& h) {
+    if (!h->ClaimReport()) return;
+    h->cancel.Cancel();
+    completer_->Submit({.kind = FinishRecord::Kind::kRequeue,
+                        .id = h->job.id,
+                        .queue = h->job.queue,
+                        .token = h->job.token,
+                        .worker_id = options_.id,
+                        .attempt = h->job.attempt,
+                        .attempt_count = h->job.attempt - 1,
+                        .error = "worker shut down before the job finished",
+                        .started_ms = h->started_ms.load(),
+                        .finished_ms = clock_.NowMs(),
+                        .execution_status = h->started ? "interrupted" : ""});
+  };
+  // Jobs not started yet go straight back to the head of their queue.
+  for (auto& h : executor_->TakeQueued()) requeue(h);
+  bool drained = in_flight_.WaitEmpty(std::chrono::seconds(options_.shutdown_timeout_seconds));
+  if (!drained) {
+    auto left = in_flight_.All();
+    log::Warn("shutdown timeout reached: putting unfinished jobs back without using an attempt",
+              {{"worker_id", options_.id}, {"jobs", std::to_string(left.size())}});
+    for (auto& h : left) requeue(h);
+    in_flight_.WaitEmpty(std::chrono::seconds(10));
+  }
+  stop_ = true;
+  stop_cv_.notify_all();
+  if (maintenance_.joinable()) maintenance_.join();
+  if (reconciler_.joinable()) reconciler_.join();
+  completer_->Stop();
+  bool idle = executor_->Stop(std::chrono::seconds(2));
+  try {
+    redis::Broker(redis::ParseRedisUrl(options_.redis_url)).RemoveWorker(options_.id);
+  } catch (const std::exception&) {
+    // Its health record expires by itself.
+  }
+  log::Info("worker stopped", {{"worker_id", options_.id},
+                               {"processed", std::to_string(stats_.processed.load())},
+                               {"handlers_still_running", idle ? "0" : "some (detached)"}});
+}
+
+}  // namespace postwork::core
