@@ -40,7 +40,7 @@ for qi = 6, #KEYS do
       local id, reason = nil, ''
       if not ok then
         reason = 'malformed job JSON: ' .. tostring(env)
-      elseif type(env) ~= 'table' then
+      elseif type(env) ~= 'table' or env[1] ~= nil then
         reason = 'job JSON is not an object'
       elseif type(env.id) == 'string' and #env.id > 0 and #env.id <= 256 then
         id = env.id

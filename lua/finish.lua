@@ -3,9 +3,9 @@
 -- (its fencing token matches); a late or duplicate report changes nothing.
 -- KEYS[1] pw:leases  KEYS[2] pw:scheduled  KEYS[3] pw:dead  KEYS[4] pw:wake
 -- ARGV[1] now_ms  ARGV[2] terminal_ttl_seconds
--- ARGV[3..] groups of 6: id, lease_token, kind, a, b, c
+-- ARGV[3..] groups of 7: id, lease_token, kind, a, b, c, d
 --   completed   a=result_json
---   retry       a=run_at_ms  b=attempt_count  c=error
+--   retry       a=run_at_ms  b=attempt_count  c=error  d=retry_delay_ms
 --   reschedule  a=run_at_ms  b=reason
 --   failed      a=error      b=attempt_count
 --   requeue     (back to the head of its queue, no attempt used)
@@ -21,9 +21,9 @@ local function count(field)
   redis.call('HINCRBY', sec, field, 1)
   redis.call('HINCRBY', min, field, 1)
 end
-for i = 3, #ARGV, 6 do
+for i = 3, #ARGV, 7 do
   local id, token, kind = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local a, b, c = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
+  local a, b, c, d = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
   local key = 'job:' .. id
   if redis.call('HGET', key, 'lease_token') ~= token or not redis.call('ZSCORE', KEYS[1], id) then
     fenced[#fenced + 1] = id
@@ -37,7 +37,7 @@ for i = 3, #ARGV, 6 do
       count('processed:' .. queue)
     elseif kind == 'retry' then
       redis.call('HSET', key, 'status', 'retry_scheduled', 'attempt_count', b,
-        'retry_delay', tonumber(a) - now, 'last_error', c, 'run_at', a, 'updated_at', now)
+        'retry_delay', d, 'last_error', c, 'run_at', a, 'updated_at', now)
       redis.call('ZADD', KEYS[2], a, id)
       count('retried:' .. queue)
       count('failed:' .. queue)

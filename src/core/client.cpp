@@ -55,7 +55,9 @@ std::vector<Enqueued> Client::EnqueueMany(const std::string& queue_name,
     std::vector<core::NewJob> jobs;
     std::map<std::string, JobEnvelope> envelopes;
     for (size_t i = start; i < end; ++i) {
-      const auto& payload = payloads[i];
+      // A missing payload is an empty object, as in the seed's envelope.
+      const nlohmann::json payload =
+          payloads[i].is_null() ? nlohmann::json::object() : payloads[i];
       std::string wire_payload =
           payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
       if (wire_payload.size() > impl_->options.max_payload_bytes) {

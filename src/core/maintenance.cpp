@@ -25,8 +25,17 @@ void Worker::MaintenanceLoop() {
   std::vector<CronState> cron;
   // Catch up on a tick missed in the last hour (e.g. no worker ran at 00:15);
   // deterministic job ids make every tick run once however many workers fire it.
-  int64_t catch_up_from = clock_.NowMs() / 1000 - 3600;
-  for (const auto& e : options_.cron) cron.push_back({e, e.schedule.Next(catch_up_from)});
+  // Only the latest missed tick is caught up, not every one in the window.
+  int64_t now_s = clock_.NowMs() / 1000;
+  for (const auto& e : options_.cron) {
+    int64_t next = e.schedule.Next(now_s - 3600);
+    while (next > 0) {
+      int64_t after = e.schedule.Next(next);
+      if (after <= 0 || after > now_s) break;
+      next = after;
+    }
+    cron.push_back({e, next});
+  }
   const int64_t renew_every = std::max(500, options_.lease_seconds * 1000 / 3);
   int64_t last_renew = 0, last_reclaim = 0, last_heartbeat = 0, last_cron = 0;
   std::vector<ReclaimedJob> unrecorded;  // reclaims PostgreSQL has not taken yet

@@ -72,7 +72,7 @@ class Worker {
   int MaxAttemptsFor(const std::string& queue) const;
 
   WorkerOptions options_;
-  const HandlerRegistry& handlers_;
+  HandlerRegistry handlers_;  // a copy: the caller's registry may be a temporary
   const Clock& clock_;
   WorkerStats stats_;
   InFlight in_flight_;

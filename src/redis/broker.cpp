@@ -110,10 +110,10 @@ std::vector<std::string> Broker::Finish(const std::vector<core::FinishRecord>& r
                                         int64_t now_ms, int64_t terminal_ttl_s) {
   if (records.empty()) return {};
   std::vector<std::string> args = {std::to_string(now_ms), std::to_string(terminal_ttl_s)};
-  args.reserve(2 + records.size() * 6);
+  args.reserve(2 + records.size() * 7);
   using Kind = core::FinishRecord::Kind;
   for (const auto& r : records) {
-    std::string a, b, c;
+    std::string a, b, c, d;
     switch (r.kind) {
       case Kind::kCompleted:
         a = r.result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -122,6 +122,7 @@ std::vector<std::string> Broker::Finish(const std::vector<core::FinishRecord>& r
         a = std::to_string(r.run_at_ms);
         b = std::to_string(r.attempt_count);
         c = r.error;
+        d = std::to_string(r.run_at_ms - r.finished_ms);
         break;
       case Kind::kReschedule:
         a = std::to_string(r.run_at_ms);
@@ -139,7 +140,7 @@ std::vector<std::string> Broker::Finish(const std::vector<core::FinishRecord>& r
         break;
     }
     args.insert(args.end(), {r.id, std::to_string(r.token), std::string(core::ToString(r.kind)),
-                             std::move(a), std::move(b), std::move(c)});
+                             std::move(a), std::move(b), std::move(c), std::move(d)});
   }
   Value v = conn_.Eval(GetScript("finish"),
                        {std::string(keys::kLeases), std::string(keys::kScheduled),

@@ -1,0 +1,307 @@
+// The engine against real Redis and PostgreSQL, with in-process workers.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+
+#include "core/clock.hpp"
+#include "handlers/diagnostic/diagnostic_handler.hpp"
+#include "pg/job_store.hpp"
+#include "postwork/client.hpp"
+#include "postwork/error.hpp"
+#include "redis/broker.hpp"
+#include "support/test_env.hpp"
+#include "support/worker_fixture.hpp"
+
+namespace postwork::testing {
+namespace {
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ResetState(); }
+  Client& client() {
+    static Client c(ClientOptions{.redis_url = Servers().redis_url,
+                                  .database_url = Servers().database_url});
+    return c;
+  }
+  std::string Status(const std::string& id) {
+    return QueryValue("SELECT status FROM jobs WHERE id = $1", {id});
+  }
+  bool WaitStatus(const std::string& id, const std::string& status,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    return WaitFor([&] { return Status(id) == status; }, timeout);
+  }
+};
+
+core::HandlerRegistry Diagnostic() {
+  core::HandlerRegistry r;
+  r.Register("diagnostic", handlers::RunDiagnostic);
+  return r;
+}
+
+TEST_F(EngineTest, StrictPriorityAcrossTheThreeSendingLevels) {
+  for (const char* q : {"email-sending:low", "email-sending", "email-sending:high"}) {
+    for (int i = 0; i < 5; ++i) client().Enqueue(q, {{"n", i}});
+  }
+  std::mutex mu;
+  std::vector<std::string> order;
+  core::HandlerRegistry handlers;
+  handlers.Register("email-sending", [&](JobContext& ctx) {
+    std::lock_guard lock(mu);
+    order.push_back(ctx.queue);
+    return Outcome::Completed({});
+  });
+  auto opts = TestWorkerOptions(
+      {"queue:email-sending:high", "queue:email-sending", "queue:email-sending:low"});
+  opts.concurrency = 1;
+  RunningWorker w(opts, handlers);
+  ASSERT_TRUE(WaitFor([&] { return QueryInt("SELECT count(*) FROM jobs WHERE status='completed'") == 15; }));
+  std::lock_guard lock(mu);
+  ASSERT_EQ(order.size(), 15u);
+  for (int i = 0; i < 15; ++i) {
+    const char* want = i < 5 ? "queue:email-sending:high"
+                             : (i < 10 ? "queue:email-sending" : "queue:email-sending:low");
+    EXPECT_EQ(order[i], want) << "position " << i;
+  }
+}
+
+TEST_F(EngineTest, RetriesFollowTheSeedsBackoffThenComplete) {
+  auto id = client().Enqueue("diagnostic", {{"fail_attempts", 2}}).id;
+  RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), Diagnostic());
+  // After the first failure the job waits in the scheduled set for 2 s.
+  ASSERT_TRUE(WaitStatus(id, "retry_scheduled"));
+  EXPECT_EQ(Redis().Command({"HGET", "job:" + id, "retry_delay"}).AsInt(), 2000);
+  EXPECT_EQ(Redis().Command({"HGET", "job:" + id, "status"}).str, "retry_scheduled");
+  EXPECT_EQ(Redis().Command({"ZSCORE", "pw:scheduled", id}).is_nil(), false);
+  ASSERT_TRUE(WaitStatus(id, "completed", std::chrono::seconds(20)));
+  // run_at of each retry = the failed attempt's end + 2^attempt s.
+  auto gaps = QueryValue(
+      "SELECT string_agg(round(extract(epoch FROM (e2.started_at - e1.finished_at)))::text, ',' "
+      "ORDER BY e1.attempt) FROM job_executions e1 JOIN job_executions e2 "
+      "ON e2.job_id = e1.job_id AND e2.attempt = e1.attempt + 1 WHERE e1.job_id = $1",
+      {id});
+  EXPECT_EQ(gaps, "2,4");
+  EXPECT_EQ(QueryInt("SELECT attempt_count FROM jobs WHERE id = $1", {id}), 3);
+  EXPECT_EQ(QueryValue("SELECT result->>'ok' FROM jobs WHERE id = $1", {id}), "true");
+}
+
+TEST_F(EngineTest, DeadLetterAfterMaxAttemptsAndDlqRetryBringsItBack) {
+  std::atomic<bool> fail{true};
+  core::HandlerRegistry handlers;
+  handlers.Register("diagnostic", [&](JobContext&) {
+    return fail ? Outcome::Retry("still broken") : Outcome::Completed({{"fixed", true}});
+  });
+  auto id = client().Enqueue("diagnostic", {}, {.max_attempts = 2}).id;
+  RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), handlers);
+  ASSERT_TRUE(WaitStatus(id, "failed", std::chrono::seconds(20)));
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1", {id}), 2);
+  EXPECT_NE(QueryValue("SELECT last_error FROM jobs WHERE id = $1", {id}).find("still broken"),
+            std::string::npos);
+  EXPECT_FALSE(Redis().Command({"ZSCORE", "pw:dead", id}).is_nil());
+  auto [code, out] = RunPostwork({"dlq", "list", "--json"});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find(id), std::string::npos);
+
+  fail = false;
+  auto [rcode, rout] = RunPostwork({"dlq", "retry", id});
+  EXPECT_EQ(rcode, 0) << rout;
+  ASSERT_TRUE(WaitStatus(id, "completed"));
+  EXPECT_EQ(QueryInt("SELECT attempt_count FROM jobs WHERE id = $1", {id}), 1);
+  EXPECT_TRUE(Redis().Command({"ZSCORE", "pw:dead", id}).is_nil());
+}
+
+TEST_F(EngineTest, PermanentFailureSkipsRetriesAndUnknownQueueUsesTheSeedsMessage) {
+  auto perm = client().Enqueue("diagnostic", {{"fail_attempts", 1}, {"permanent", true}}).id;
+  auto unknown = client().Enqueue("mystery", {}).id;
+  RunningWorker w(TestWorkerOptions({"queue:diagnostic", "queue:mystery"}), Diagnostic());
+  ASSERT_TRUE(WaitStatus(perm, "failed"));
+  ASSERT_TRUE(WaitStatus(unknown, "failed"));
+  EXPECT_EQ(QueryInt("SELECT attempt_count FROM jobs WHERE id = $1", {perm}), 1);
+  EXPECT_EQ(QueryValue("SELECT last_error FROM jobs WHERE id = $1", {unknown}),
+            "Unknown queue type: queue:mystery");
+}
+
+TEST_F(EngineTest, MalformedEntryIsDeadLetteredAndTheWorkerGoesOn) {
+  Redis().Command({"LPUSH", "queue:diagnostic", "{not json"});
+  Redis().Command({"LPUSH", "queue:diagnostic", "[1,2,3]"});
+  auto good = client().Enqueue("diagnostic", {}).id;
+  RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), Diagnostic());
+  ASSERT_TRUE(WaitStatus(good, "completed"));
+  ASSERT_TRUE(WaitFor([&] {
+    return QueryInt("SELECT count(*) FROM jobs WHERE id LIKE 'malformed-%' AND status='failed'") == 2;
+  }));
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE last_error LIKE 'malformed job JSON%'"), 1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE last_error = 'job JSON is not an object'"), 1);
+  EXPECT_EQ(QueryValue("SELECT payload->>'raw' FROM jobs WHERE last_error LIKE 'malformed%'"),
+            "{not json");
+}
+
+TEST_F(EngineTest, SeedProducerJobGetsARowAndRuns) {
+  Redis().Command({"LPUSH", "queue:diagnostic",
+                   R"({"id": "seed-42", "payload": {"sleep_ms": 1}, "max_attempts": 3, "attempt_count": 0})"});
+  RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), Diagnostic());
+  ASSERT_TRUE(WaitStatus("seed-42", "completed"));
+  EXPECT_EQ(QueryInt("SELECT max_attempts FROM jobs WHERE id = 'seed-42'"), 3);
+  EXPECT_EQ(Redis().Command({"HGET", "job:seed-42", "status"}).str, "completed");
+  EXPECT_GT(Redis().Command({"TTL", "job:seed-42"}).AsInt(), 0);  // bounded memory
+}
+
+TEST_F(EngineTest, IdempotencyKeyEnqueuedTwiceMakesOneJob) {
+  auto a = client().Enqueue("diagnostic", {{"n", 1}}, {.idempotency_key = "send-1"});
+  auto b = client().Enqueue("diagnostic", {{"n", 2}}, {.idempotency_key = "send-1"});
+  EXPECT_TRUE(a.created);
+  EXPECT_FALSE(b.created);
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs"), 1);
+  EXPECT_EQ(Redis().Command({"LLEN", "queue:diagnostic"}).AsInt(), 1);
+  auto [code, out] = RunPostwork({"enqueue", "diagnostic", "{}", "--key", "send-1"});
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find(a.id), std::string::npos);
+}
+
+TEST_F(EngineTest, DelayedJobBecomesReadyOnTime) {
+  int64_t at = core::SystemClock::Instance().NowMs() + 1500;
+  auto id = client().Enqueue("diagnostic", {}, {.run_at_ms = at}).id;
+  RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), Diagnostic());
+  EXPECT_EQ(Status(id), "queued");
+  ASSERT_TRUE(WaitStatus(id, "completed", std::chrono::seconds(10)));
+  auto started = QueryInt(
+      "SELECT (extract(epoch FROM started_at) * 1000)::bigint FROM job_executions WHERE job_id = $1",
+      {id});
+  EXPECT_GE(started, at);
+}
+
+TEST_F(EngineTest, RescheduleUsesNoAttempt) {
+  std::atomic<int> calls{0};
+  core::HandlerRegistry handlers;
+  handlers.Register("diagnostic", [&](JobContext& ctx) {
+    if (calls++ == 0) {
+      return Outcome::RescheduleAt(core::SystemClock::Instance().NowMs() + 300, "window closed");
+    }
+    return Outcome::Completed({{"attempt", ctx.attempt}});
+  });
+  auto id = client().Enqueue("diagnostic", {}).id;
+  RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), handlers);
+  ASSERT_TRUE(WaitStatus(id, "completed"));
+  EXPECT_EQ(QueryValue("SELECT result->>'attempt' FROM jobs WHERE id = $1", {id}), "1");
+  EXPECT_EQ(QueryInt("SELECT attempt_count FROM jobs WHERE id = $1", {id}), 1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1 AND status='rescheduled'", {id}), 1);
+}
+
+TEST_F(EngineTest, ExecutionTimeoutFailsTheAttemptAndCancelsTheHandler) {
+  std::atomic<bool> saw_cancel{false};
+  core::HandlerRegistry handlers;
+  handlers.Register("diagnostic", [&](JobContext& ctx) {
+    if (ctx.attempt == 1) {
+      saw_cancel = ctx.cancel.WaitFor(std::chrono::seconds(20));
+      return Outcome::Completed({{"late", true}});  // ignored: the attempt timed out
+    }
+    return Outcome::Completed({{"attempt", ctx.attempt}});
+  });
+  auto opts = TestWorkerOptions({"queue:diagnostic"});
+  opts.timeout_seconds_by_queue["queue:diagnostic"] = 1;
+  auto id = client().Enqueue("diagnostic", {}).id;
+  RunningWorker w(opts, handlers);
+  ASSERT_TRUE(WaitStatus(id, "completed", std::chrono::seconds(20)));
+  EXPECT_TRUE(saw_cancel);
+  EXPECT_EQ(QueryValue("SELECT result->>'attempt' FROM jobs WHERE id = $1", {id}), "2");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1 AND status='timeout'", {id}), 1);
+}
+
+TEST_F(EngineTest, StaleWorkersLateCompletionIsRejectedInRedisAndPostgres) {
+  auto id = client().Enqueue("diagnostic", {}).id;
+  redis::Broker broker(redis::ParseRedisUrl(Servers().redis_url));
+  pg::JobStore store(Servers().database_url);
+  auto max = [](const std::string&) { return 5; };
+  int64_t now = core::SystemClock::Instance().NowMs();
+  auto first = broker.Fetch("w-old", {"queue:diagnostic"}, 1, now + 10, now, max);
+  ASSERT_EQ(first.jobs.size(), 1u);
+  ASSERT_EQ(store.MarkRunning(first.jobs, "w-old").size(), 1u);
+  // The old worker's lease expires; another worker reclaims and runs the job.
+  auto reclaimed = broker.Reclaim(now + 20, 10, 60, 5);
+  ASSERT_EQ(reclaimed.size(), 1u);
+  store.ApplyReclaims(reclaimed);
+  auto second = broker.Fetch("w-new", {"queue:diagnostic"}, 1, now + 60000, now + 30, max);
+  ASSERT_EQ(second.jobs.size(), 1u);
+  EXPECT_GT(second.jobs[0].token, first.jobs[0].token);
+  EXPECT_EQ(second.jobs[0].attempt, 2);  // the lost attempt counted
+  ASSERT_EQ(store.MarkRunning(second.jobs, "w-new").size(), 1u);
+
+  core::FinishRecord late{.kind = core::FinishRecord::Kind::kCompleted, .id = id,
+                          .queue = "queue:diagnostic", .token = first.jobs[0].token,
+                          .worker_id = "w-old", .attempt = 1, .attempt_count = 1,
+                          .result = {{"from", "old"}}, .started_ms = now, .finished_ms = now,
+                          .execution_status = "success"};
+  EXPECT_TRUE(store.ApplyFinishes({late}).empty());
+  EXPECT_EQ(broker.Finish({late}, now + 40, 60), std::vector<std::string>{id});
+  EXPECT_EQ(Status(id), "running");
+  EXPECT_EQ(Redis().Command({"HGET", "job:" + id, "worker_id"}).str, "w-new");
+
+  auto good = late;
+  good.token = second.jobs[0].token;
+  good.worker_id = "w-new";
+  good.result = {{"from", "new"}};
+  EXPECT_EQ(store.ApplyFinishes({good}).size(), 1u);
+  EXPECT_TRUE(broker.Finish({good}, now + 50, 60).empty());
+  EXPECT_EQ(QueryValue("SELECT result->>'from' FROM jobs WHERE id = $1", {id}), "new");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1 AND status='lost'", {id}), 1);
+}
+
+TEST_F(EngineTest, CronTickWithThreeWorkersMakesOneJobPerTick) {
+  std::atomic<int> runs{0};
+  core::HandlerRegistry handlers;
+  handlers.Register("analytics", [&](JobContext&) {
+    ++runs;
+    return Outcome::Completed({});
+  });
+  auto opts = TestWorkerOptions({"queue:analytics:daily-aggregate"});
+  opts.cron.push_back({.name = "every-minute",
+                       .schedule = core::CronSchedule::Parse("* * * * *"),
+                       .queue = "queue:analytics:daily-aggregate"});
+  {
+    RunningWorker a(opts, handlers), b(opts, handlers), c(opts, handlers);
+    ASSERT_TRUE(WaitFor([&] { return runs >= 1; }));
+    // Give the other two workers' catch-up tick time to (not) create a duplicate.
+    ASSERT_TRUE(WaitFor([&] {
+      return QueryInt("SELECT count(*) FROM jobs WHERE status <> 'completed'") == 0 &&
+             a.worker().stats().processed + b.worker().stats().processed +
+                     c.worker().stats().processed == runs;
+    }));
+  }
+  int64_t jobs = QueryInt("SELECT count(*) FROM jobs WHERE id LIKE 'cron:every-minute:%'");
+  int64_t ticks = QueryInt("SELECT count(DISTINCT id) FROM jobs");
+  EXPECT_GE(jobs, 1);
+  EXPECT_LE(jobs, 2);  // a minute boundary may pass during the test
+  EXPECT_EQ(jobs, ticks);
+  EXPECT_EQ(runs.load(), jobs);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM job_executions"), jobs);
+}
+
+TEST_F(EngineTest, ReconcilerPushesJobsRedisLost) {
+  auto id = client().Enqueue("diagnostic", {}).id;
+  Redis().Command({"FLUSHDB"});  // as if Redis restarted without persistence
+  auto [code, out] = RunPostwork({"reconcile", "--grace-seconds", "0"});
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("pushed 1"), std::string::npos) << out;
+  RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), Diagnostic());
+  ASSERT_TRUE(WaitStatus(id, "completed"));
+  auto [code2, out2] = RunPostwork({"reconcile", "--grace-seconds", "0"});
+  EXPECT_NE(out2.find("pushed 0"), std::string::npos) << out2;
+}
+
+TEST_F(EngineTest, HeartbeatListsLiveWorkers) {
+  auto opts = TestWorkerOptions({"queue:diagnostic"});
+  opts.id = "worker-test-heartbeat";
+  RunningWorker w(opts, Diagnostic());
+  ASSERT_TRUE(WaitFor([&] {
+    auto [code, out] = RunPostwork({"workers", "--json"});
+    return code == 0 && out.find("worker-test-heartbeat") != std::string::npos &&
+           out.find("jobs_processed") != std::string::npos;
+  }));
+  w.Stop();
+  auto [code, out] = RunPostwork({"workers", "--json"});
+  EXPECT_EQ(out.find("worker-test-heartbeat"), std::string::npos);  // deregistered on stop
+}
+
+}  // namespace
+}  // namespace postwork::testing
