@@ -136,7 +136,9 @@ BuiltMessage BuildMessage(const OutgoingMessage& m) {
 
   BuiltMessage built{.message_id = RandomToken() + "@" + DomainOf(m.from.address)};
 
-  gmime::Ptr<GMimeMessage> msg(g_mime_message_new(TRUE));
+  // Without GMime's preset header order, headers appear in the order set here
+  // and keep the spelling given (GMime's preset would write "Message-Id").
+  gmime::Ptr<GMimeMessage> msg(g_mime_message_new(FALSE));
   AddMailbox(msg.get(), GMIME_ADDRESS_TYPE_FROM, m.from);
   AddMailbox(msg.get(), GMIME_ADDRESS_TYPE_TO, m.to);
   if (!m.reply_to.empty()) AddMailbox(msg.get(), GMIME_ADDRESS_TYPE_REPLY_TO, {.address = m.reply_to});
@@ -146,7 +148,7 @@ BuiltMessage BuildMessage(const OutgoingMessage& m) {
   auto unix_seconds = std::chrono::duration_cast<std::chrono::seconds>(when.time_since_epoch());
   gmime::DateTime date(g_date_time_new_from_unix_utc(unix_seconds.count()));
   g_mime_message_set_date(msg.get(), date.get());
-  g_mime_message_set_message_id(msg.get(), built.message_id.c_str());
+  SetHeader(msg.get(), "Message-ID", "<" + built.message_id + ">");
 
   if (!m.in_reply_to.empty()) {
     SetHeader(msg.get(), "In-Reply-To", "<" + NormalizeMessageId(m.in_reply_to) + ">");

@@ -82,9 +82,19 @@ struct SmtpClient::Impl {
 
   std::string Where() const { return "SMTP " + settings.host + ":" + std::to_string(settings.port); }
 
+  // The reply that ended a failed transaction: the last 4xx/5xx line. Not
+  // simply the last line, because after a failure curl closes the connection
+  // with QUIT and the server's "221 Bye" arrives last.
+  std::string FailingReply() const {
+    for (auto it = reply_lines.rbegin(); it != reply_lines.rend(); ++it) {
+      if (ReplyCode(*it) >= 400) return *it;
+    }
+    return {};
+  }
+
   [[noreturn]] void Fail(std::string what, bool retryable, SmtpFailure failure, int code,
                          bool hard_bounce) const {
-    std::string last = reply_lines.empty() ? "" : Redact(reply_lines.back());
+    std::string last = Redact(FailingReply());
     std::string message = Where() + ": " + Redact(std::move(what));
     if (!last.empty()) message += " (server said: " + last + ")";
     throw SmtpError(message, retryable, failure, code, last, hard_bounce);
@@ -149,12 +159,8 @@ struct SmtpClient::Impl {
 
   [[noreturn]] void Classify(CURLcode rc) const {
     std::string what = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(rc);
-    int code = reply_lines.empty() ? 0 : ReplyCode(reply_lines.back());
-    if (code == 0) {
-      long info = 0;
-      curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &info);
-      code = static_cast<int>(info);
-    }
+    std::string failing = FailingReply();
+    int code = ReplyCode(failing);
     switch (rc) {
       case CURLE_OPERATION_TIMEDOUT:
         Fail(what, true, SmtpFailure::kTimeout, code, false);
@@ -173,7 +179,7 @@ struct SmtpClient::Impl {
     }
     if (code >= 400 && code < 600) {
       bool permanent = code >= 500;
-      bool hard = permanent && !reply_lines.empty() && IsRecipientHardBounce(reply_lines.back());
+      bool hard = permanent && IsRecipientHardBounce(failing);
       Fail(what, !permanent, SmtpFailure::kRejected, code, hard);
     }
     switch (rc) {
