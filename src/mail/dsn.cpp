@@ -151,7 +151,11 @@ DsnRecipient RecipientFrom(const Fields& group) {
   r.action = ParseAction(Field(group, "action").value_or(""));
   r.status = ParseStatus(Field(group, "status").value_or(""));
   r.diagnostic_code = AfterType(Field(group, "diagnostic-code").value_or(""));
-  r.remote_mta = AfterType(Field(group, "remote-mta").value_or(""));
+  // "dns; mx.example.com. (2a00::1b, the server for ...)": keep the host only.
+  std::string mta = AfterType(Field(group, "remote-mta").value_or(""));
+  mta = mta.substr(0, mta.find_first_of(" \t"));
+  if (!mta.empty() && mta.back() == '.') mta.pop_back();
+  r.remote_mta = mta;
   r.bounce = ClassifyBounce(r.status, r.diagnostic_code, r.action);
   return r;
 }
@@ -214,10 +218,14 @@ BounceClass ClassifyBounce(std::string_view status, std::string_view diagnostic_
 
 DsnReport ParseDsn(const ParsedMessage& m) {
   DsnReport report;
+  std::string status_message_id;  // Gmail's X-Original-Message-ID field
   if (!m.delivery_status.empty()) {
     for (const Fields& group : ParseFieldGroups(m.delivery_status)) {
       if (auto mta = Field(group, "reporting-mta"); mta && report.reporting_mta.empty()) {
         report.reporting_mta = AfterType(*mta);
+      }
+      if (auto id = Field(group, "x-original-message-id"); id && status_message_id.empty()) {
+        status_message_id = AfterType(*id);
       }
       if (Field(group, "final-recipient") || Field(group, "original-recipient")) {
         report.recipients.push_back(RecipientFrom(group));
@@ -229,6 +237,7 @@ DsnReport ParseDsn(const ParsedMessage& m) {
     return report;
   }
   report.original_message_id = MessageIdFrom(m.returned_headers);
+  if (report.original_message_id.empty()) report.original_message_id = status_message_id;
   if (report.original_message_id.empty()) {
     report.original_message_id = MessageIdFromBody(m.text_body);
   }

@@ -38,7 +38,7 @@ struct SmtpSettings {
 
 struct SmtpResult {
   int code = 0;          // final reply code, normally 250
-  std::string response;  // final reply line, e.g. "250 2.0.0 Ok: queued as 4F2A1"
+  std::string response{};  // final reply line, e.g. "250 2.0.0 Ok: queued as 4F2A1"
 };
 
 class SmtpClient {

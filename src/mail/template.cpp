@@ -49,20 +49,24 @@ bool ParseVariableAt(std::string_view text, size_t pos, Variable* var) {
   return true;
 }
 
-// Index of the '}' closing the group opened at `open`, or npos.
-size_t FindGroupClose(std::string_view text, size_t open) {
-  int depth = 0;
+// For every '{' in `text`, the index of its matching '}' (npos when
+// unmatched), with variables treated as opaque. One pass with a stack, so a
+// template full of unmatched braces stays linear.
+std::vector<size_t> MatchBraces(std::string_view text) {
+  std::vector<size_t> match(text.size(), std::string_view::npos);
+  std::vector<size_t> open;
   Variable var;
-  for (size_t i = open; i < text.size(); ++i) {
-    if (i != open && ParseVariableAt(text, i, &var)) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (ParseVariableAt(text, i, &var)) {
       i += var.length - 1;
     } else if (text[i] == '{') {
-      ++depth;
-    } else if (text[i] == '}') {
-      if (--depth == 0) return i;
+      open.push_back(i);
+    } else if (text[i] == '}' && !open.empty()) {
+      match[open.back()] = i;
+      open.pop_back();
     }
   }
-  return std::string_view::npos;
+  return match;
 }
 
 // Splits a group's inner text at '|' that are not inside a nested group or a
@@ -106,6 +110,19 @@ std::string ValueText(const nlohmann::json& variables, std::string_view name, bo
   return out;
 }
 
+// FNV-1a's low bits are weak (the lowest one is just the parity of the input
+// bytes), so "% 2" picks would be identical for every group sharing a seed.
+// The MurmurHash3 finalizer spreads every input bit over the whole word.
+uint64_t SpinHash(std::string_view key) {
+  uint64_t h = Fnv1a64(key);
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
 class Renderer {
  public:
   Renderer(const nlohmann::json& variables, const RenderOptions& options)
@@ -113,6 +130,8 @@ class Renderer {
 
   void Run(std::string_view text, int depth, std::string& out) {
     Variable var;
+    std::vector<size_t> match;
+    if (depth < kMaxSpinDepth) match = MatchBraces(text);
     for (size_t i = 0; i < text.size();) {
       if (ParseVariableAt(text, i, &var)) {
         EmitVariable(var, out);
@@ -120,7 +139,7 @@ class Renderer {
         continue;
       }
       if (text[i] == '{' && depth < kMaxSpinDepth) {
-        size_t close = FindGroupClose(text, i);
+        size_t close = match[i];
         if (close != std::string_view::npos) {
           std::string_view inner = text.substr(i + 1, close - i - 1);
           auto choices = SplitOptions(inner);
@@ -156,7 +175,7 @@ class Renderer {
     std::string key(options_.seed);
     key.push_back('\x1f');  // keeps seed "ab"+"c" apart from "a"+"bc"
     key.append(group);
-    return static_cast<size_t>(Fnv1a64(key) % count);
+    return static_cast<size_t>(SpinHash(key) % count);
   }
 
   const nlohmann::json& variables_;

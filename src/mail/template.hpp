@@ -25,7 +25,7 @@ enum class RenderMode {
 
 struct RenderOptions {
   RenderMode mode = RenderMode::kText;
-  std::string_view seed;  // picks spintax variants; same seed, same output
+  std::string_view seed{};  // picks spintax variants; same seed, same output
 };
 
 // `variables` is a flat JSON object (lead fields merged with custom fields).
@@ -43,6 +43,7 @@ std::string HtmlEscape(std::string_view text);
 std::string HeaderSafe(std::string_view value);
 
 // 64-bit FNV-1a: stable across platforms, builds and runs (std::hash is not).
+// Spintax picks use it followed by the MurmurHash3 64-bit finalizer.
 uint64_t Fnv1a64(std::string_view data);
 
 }  // namespace postwork::mail
