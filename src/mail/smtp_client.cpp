@@ -140,6 +140,7 @@ struct SmtpClient::Impl {
                                              : static_cast<long>(CURLUSESSL_NONE));
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, settings.verify_peer ? 1L : 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, settings.verify_peer ? 2L : 0L);
+    if (!settings.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, settings.ca_file.c_str());
     if (!settings.username.empty()) {
       curl_easy_setopt(c, CURLOPT_USERNAME, settings.username.c_str());
       curl_easy_setopt(c, CURLOPT_PASSWORD, settings.password.c_str());

@@ -34,6 +34,7 @@ struct SmtpSettings {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds timeout{60'000};  // whole transaction
   bool verify_peer = true;
+  std::string ca_file{};  // PEM bundle to trust instead of the system's (private CAs)
 };
 
 struct SmtpResult {

@@ -124,6 +124,47 @@ TEST(MailSmtp, ReusesTheConnectionForConsecutiveSends) {
   EXPECT_EQ(client.connections_opened(), 1);
 }
 
+TEST(MailSmtp, StartTlsWithAVerifiedCertificate) {
+  SmtpSink sink(SmtpSink::Handler::kMailbox, SmtpSink::Tls::kStartTls);
+  SmtpSettings settings = PlainSettings(sink.port());
+  settings.security = SmtpSecurity::kStartTls;
+  settings.verify_peer = true;
+  settings.ca_file = sink.cert_path().string();
+  SmtpClient client(settings);
+  BuiltMessage m = Personalized("jane@rcpt.example", {{"first_name", "Jane"}});
+  EXPECT_EQ(client.Send("ana@sender.example", {"jane@rcpt.example"}, m.bytes).code, 250);
+  ASSERT_TRUE(sink.WaitForMessages(1, 10s)) << sink.Log();
+  EXPECT_NE(sink.Messages()[0].find("Message-ID: <" + m.message_id + ">"), std::string::npos);
+}
+
+TEST(MailSmtp, ImplicitTls) {
+  SmtpSink sink(SmtpSink::Handler::kMailbox, SmtpSink::Tls::kImplicit);
+  SmtpSettings settings = PlainSettings(sink.port());
+  settings.security = SmtpSecurity::kTls;
+  settings.verify_peer = false;
+  SmtpClient client(settings);
+  BuiltMessage m = Personalized("jane@rcpt.example");
+  EXPECT_EQ(client.Send("ana@sender.example", {"jane@rcpt.example"}, m.bytes).code, 250);
+  ASSERT_TRUE(sink.WaitForMessages(1, 10s)) << sink.Log();
+}
+
+TEST(MailSmtp, UntrustedCertificateIsAPermanentTlsFailure) {
+  SmtpSink sink(SmtpSink::Handler::kMailbox, SmtpSink::Tls::kStartTls);
+  SmtpSettings settings = PlainSettings(sink.port());
+  settings.security = SmtpSecurity::kStartTls;
+  settings.verify_peer = true;  // and the self-signed certificate is not trusted
+  SmtpClient client(settings);
+  BuiltMessage m = Personalized("jane@rcpt.example");
+  try {
+    client.Send("ana@sender.example", {"jane@rcpt.example"}, m.bytes);
+    FAIL() << "expected SmtpError";
+  } catch (const SmtpError& e) {
+    EXPECT_EQ(e.failure(), SmtpFailure::kTls) << e.what();
+    EXPECT_FALSE(e.retryable());
+  }
+  EXPECT_TRUE(sink.Messages().empty());
+}
+
 TEST(MailSmtp, UnknownRecipientIsAPermanentHardBounce) {
   SmtpSink sink(SmtpSink::Handler::kScripted);
   SmtpClient client(PlainSettings(sink.port()));

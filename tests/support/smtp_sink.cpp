@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/self_signed_cert.hpp"
+
 extern char** environ;
 
 namespace postwork::test_support {
@@ -62,13 +64,15 @@ uint16_t FreeLoopbackPort() {
   return ntohs(addr.sin_port);
 }
 
-// True once the server accepts a connection and sends its 220 greeting.
-bool Greets(uint16_t port) {
+// True once the server accepts a connection and (unless the connection starts
+// with a TLS handshake, which this probe does not speak) sends its 220 greeting.
+bool Ready(uint16_t port, bool expect_greeting) {
   Fd fd(::socket(AF_INET, SOCK_STREAM, 0));
   sockaddr_in addr = Loopback(port);
   if (fd.get() < 0 || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     return false;
   }
+  if (!expect_greeting) return true;
   timeval tv{.tv_sec = 2, .tv_usec = 0};
   ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   char buf[512];
@@ -105,14 +109,14 @@ std::string ReadFile(const std::filesystem::path& path) {
 
 }  // namespace
 
-SmtpSink::SmtpSink(Handler handler) {
+SmtpSink::SmtpSink(Handler handler, Tls tls) : tls_(tls) {
   std::string templ = (std::filesystem::temp_directory_path() / "postwork-smtp-XXXXXX").string();
   if (::mkdtemp(templ.data()) == nullptr) {
     throw std::runtime_error(std::string("SmtpSink: mkdtemp failed: ") + std::strerror(errno));
   }
   dir_ = templ;
   try {
-    Start(handler);
+    Start(handler, tls);
     WaitUntilAccepting(std::chrono::seconds(20));
   } catch (...) {
     Stop();
@@ -122,7 +126,7 @@ SmtpSink::SmtpSink(Handler handler) {
 
 SmtpSink::~SmtpSink() { Stop(); }
 
-void SmtpSink::Start(Handler handler) {
+void SmtpSink::Start(Handler handler, Tls tls) {
   port_ = FreeLoopbackPort();
   std::string python = PythonExecutable();
   std::string listen = "127.0.0.1:" + std::to_string(port_);
@@ -130,8 +134,15 @@ void SmtpSink::Start(Handler handler) {
   std::string handler_class = handler == Handler::kMailbox ? "aiosmtpd.handlers.Mailbox"
                                                            : "postwork_smtp_handlers.ScriptedMailbox";
   std::string log = (dir_ / "server.log").string();
-  std::vector<std::string> args = {python, "-m", "aiosmtpd", "-n", "-l", listen,
-                                   "-c", handler_class, maildir};
+  std::vector<std::string> args = {python, "-m", "aiosmtpd", "-n", "-l", listen};
+  if (tls != Tls::kNone) {
+    std::string key = (dir_ / "key.pem").string();
+    WriteSelfSignedCert(cert_path(), key);
+    bool implicit = tls == Tls::kImplicit;
+    args.insert(args.end(), {implicit ? "--smtpscert" : "--tlscert", cert_path().string(),
+                             implicit ? "--smtpskey" : "--tlskey", key});
+  }
+  args.insert(args.end(), {"-c", handler_class, maildir});
 
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
@@ -176,7 +187,7 @@ void SmtpSink::WaitUntilAccepting(std::chrono::milliseconds timeout) {
       pid_ = -1;
       throw std::runtime_error("SmtpSink: aiosmtpd exited during startup: " + Log());
     }
-    if (Greets(port_)) return;
+    if (Ready(port_, tls_ != Tls::kImplicit)) return;
     std::this_thread::sleep_for(kPollInterval);
   }
   throw std::runtime_error("SmtpSink: aiosmtpd did not accept connections on port " +

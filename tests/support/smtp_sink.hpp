@@ -4,6 +4,7 @@
 //
 //   SmtpSink sink;                       // aiosmtpd.handlers.Mailbox
 //   SmtpSink scripted(SmtpSink::Handler::kScripted);  // 550 for unknown*@, 451 for busy*@
+//   SmtpSink tls(SmtpSink::Handler::kMailbox, SmtpSink::Tls::kStartTls);
 //   ... send to 127.0.0.1:sink.port() ...
 //   ASSERT_TRUE(sink.WaitForMessages(1, 10s));
 //
@@ -26,12 +27,21 @@ class SmtpSink {
     kScripted,  // tests/support/postwork_smtp_handlers.py ScriptedMailbox
   };
 
-  explicit SmtpSink(Handler handler = Handler::kMailbox);
+  enum class Tls {
+    kNone,
+    kStartTls,  // STARTTLS offered and required before MAIL
+    kImplicit,  // TLS from the first byte (SMTPS)
+  };
+
+  explicit SmtpSink(Handler handler = Handler::kMailbox, Tls tls = Tls::kNone);
   ~SmtpSink();
   SmtpSink(const SmtpSink&) = delete;
   SmtpSink& operator=(const SmtpSink&) = delete;
 
   uint16_t port() const { return port_; }
+  // The server's self-signed certificate (PEM) when TLS is on; a client that
+  // trusts it can verify the peer as 127.0.0.1 or localhost.
+  std::filesystem::path cert_path() const { return dir_ / "cert.pem"; }
 
   // Every stored message as raw bytes (as the Maildir wrote them: LF line
   // endings, plus aiosmtpd's X-Peer / X-MailFrom / X-RcptTo headers), oldest
@@ -43,12 +53,13 @@ class SmtpSink {
   std::string Log() const;
 
  private:
-  void Start(Handler handler);
+  void Start(Handler handler, Tls tls);
   void WaitUntilAccepting(std::chrono::milliseconds timeout);
   void Stop() noexcept;
 
   std::filesystem::path dir_;
   uint16_t port_ = 0;
+  Tls tls_ = Tls::kNone;
   pid_t pid_ = -1;
 };
 
