@@ -165,6 +165,45 @@ TEST(MailSmtp, UntrustedCertificateIsAPermanentTlsFailure) {
   EXPECT_TRUE(sink.Messages().empty());
 }
 
+// The scripted server's only account (tests/support/postwork_smtp_handlers.py).
+constexpr const char* kUser = "ana@sender.example";
+constexpr const char* kGoodPassword = "correct horse battery staple";
+
+SmtpSettings AuthSettings(const SmtpSink& sink, const char* password) {
+  SmtpSettings settings = PlainSettings(sink.port());
+  settings.security = SmtpSecurity::kStartTls;
+  settings.ca_file = sink.cert_path().string();
+  settings.username = kUser;
+  settings.password = password;
+  return settings;
+}
+
+TEST(MailSmtp, AuthenticatesAfterStartTls) {
+  SmtpSink sink(SmtpSink::Handler::kScripted, SmtpSink::Tls::kStartTls);
+  SmtpClient client(AuthSettings(sink, kGoodPassword));
+  BuiltMessage m = Personalized("jane@rcpt.example");
+  EXPECT_EQ(client.Send(kUser, {"jane@rcpt.example"}, m.bytes).code, 250);
+  ASSERT_TRUE(sink.WaitForMessages(1, 10s)) << sink.Log();
+}
+
+TEST(MailSmtp, WrongPasswordIsAPermanentAuthFailureThatHidesThePassword) {
+  SmtpSink sink(SmtpSink::Handler::kScripted, SmtpSink::Tls::kStartTls);
+  SmtpClient client(AuthSettings(sink, kPassword));
+  BuiltMessage m = Personalized("jane@rcpt.example");
+  try {
+    client.Send(kUser, {"jane@rcpt.example"}, m.bytes);
+    FAIL() << "expected SmtpError";
+  } catch (const SmtpError& e) {
+    EXPECT_EQ(e.failure(), SmtpFailure::kAuth) << e.what();
+    EXPECT_EQ(e.code(), 535);
+    EXPECT_FALSE(e.retryable());
+    EXPECT_FALSE(e.hard_bounce());
+    EXPECT_EQ(std::string(e.what()).find(kPassword), std::string::npos) << e.what();
+    EXPECT_EQ(e.response().find(kPassword), std::string::npos);
+  }
+  EXPECT_TRUE(sink.Messages().empty());
+}
+
 TEST(MailSmtp, UnknownRecipientIsAPermanentHardBounce) {
   SmtpSink sink(SmtpSink::Handler::kScripted);
   SmtpClient client(PlainSettings(sink.port()));
