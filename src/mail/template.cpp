@@ -7,6 +7,11 @@ namespace {
 
 // Deeper spintax is rendered literally: bounds the recursion on hostile input.
 constexpr int kMaxSpinDepth = 32;
+// Longer names or fallbacks make "{{" plain text. Keeps the scan at each "{{"
+// short, so a template of many "{{" and one endless name stays linear.
+constexpr size_t kMaxNameLength = 128;
+constexpr size_t kMaxFallbackLength = 1024;
+constexpr size_t kMaxPadding = 16;  // spaces around a name: "{{ first_name }}"
 
 bool IsNameStart(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
@@ -27,17 +32,20 @@ struct Variable {
 bool ParseVariableAt(std::string_view text, size_t pos, Variable* var) {
   if (text.compare(pos, 2, "{{") != 0) return false;
   size_t i = pos + 2;
-  while (i < text.size() && text[i] == ' ') ++i;
+  while (i < text.size() && text[i] == ' ' && i - pos < kMaxPadding) ++i;
   if (i >= text.size() || !IsNameStart(text[i])) return false;
   size_t name_begin = i;
-  while (i < text.size() && IsNameChar(text[i])) ++i;
+  while (i < text.size() && IsNameChar(text[i]) && i - name_begin <= kMaxNameLength) ++i;
+  if (i - name_begin > kMaxNameLength) return false;
   var->name = text.substr(name_begin, i - name_begin);
-  while (i < text.size() && text[i] == ' ') ++i;
+  size_t name_end = i;
+  while (i < text.size() && text[i] == ' ' && i - name_end < kMaxPadding) ++i;
   var->has_fallback = false;
   var->fallback = {};
   if (i < text.size() && text[i] == '|') {
     size_t fb_begin = ++i;
-    while (i < text.size() && text[i] != '}' && text[i] != '{') ++i;
+    while (i < text.size() && text[i] != '}' && text[i] != '{' && i - fb_begin <= kMaxFallbackLength) ++i;
+    if (i - fb_begin > kMaxFallbackLength) return false;
     var->has_fallback = true;
     var->fallback = text.substr(fb_begin, i - fb_begin);
     // Trim the fallback: "{{ name | there }}" means "there".

@@ -98,6 +98,8 @@ TEST(MailTemplate, BracesThatAreNotSpintaxStayLiteral) {
 TEST(MailTemplate, HostileNestingDoesNotCrash) {
   std::string deep_open(20000, '{');
   EXPECT_TRUE(Render(deep_open, kLead) == deep_open);
+  std::string many_opens = std::string(20000, '{') + std::string(100000, 'n');
+  EXPECT_TRUE(Render(many_opens, kLead) == many_opens);
   // Past 32 levels groups are left as they are instead of recursing further.
   std::string deep = std::string(5000, '{') + "-a|b" + std::string(5000, '}');
   EXPECT_TRUE(Render(deep, kLead, {.seed = "x"}) == deep);
