@@ -1,0 +1,71 @@
+#pragma once
+// Errors thrown by postwork::mail. Each one says whether trying again later can
+// help (retryable: a network blip, a 4xx reply) or not (permanent: a malformed
+// message, a 5xx reply, a wrong key), so the job engine can retry or dead-letter
+// without parsing message text. Messages never contain secrets.
+#include <stdexcept>
+#include <string>
+
+namespace postwork::mail {
+
+class MailError : public std::runtime_error {
+ public:
+  MailError(const std::string& what, bool retryable)
+      : std::runtime_error(what), retryable_(retryable) {}
+  bool retryable() const noexcept { return retryable_; }
+
+ private:
+  bool retryable_;
+};
+
+// Invalid input to the template/MIME code, or a message that cannot or must not
+// be parsed (garbage, over the MIME-bomb limits). Always permanent.
+class MimeError : public MailError {
+ public:
+  explicit MimeError(const std::string& what) : MailError(what, /*retryable=*/false) {}
+};
+
+// Encryption key or ciphertext problems (bad key format, wrong key id,
+// authentication tag mismatch). Always permanent.
+class SecretError : public MailError {
+ public:
+  explicit SecretError(const std::string& what) : MailError(what, /*retryable=*/false) {}
+};
+
+// What went wrong during an SMTP transaction.
+enum class SmtpFailure {
+  kConnect,   // DNS, TCP connect, connection dropped
+  kTimeout,   // connect or transfer took too long
+  kTls,       // handshake, certificate verification, STARTTLS unsupported
+  kAuth,      // credentials rejected
+  kRejected,  // the server answered 4xx/5xx to MAIL, RCPT or DATA
+  kProtocol,  // malformed reply or local misuse (bad address, bad settings)
+};
+
+class SmtpError : public MailError {
+ public:
+  SmtpError(const std::string& what, bool retryable, SmtpFailure failure, int code,
+            std::string response, bool hard_bounce)
+      : MailError(what, retryable),
+        failure_(failure),
+        code_(code),
+        response_(std::move(response)),
+        hard_bounce_(hard_bounce) {}
+
+  SmtpFailure failure() const noexcept { return failure_; }
+  // The SMTP reply code that ended the transaction, 0 when the server gave none.
+  int code() const noexcept { return code_; }
+  // The server's last reply line (without CRLF), empty when there was none.
+  const std::string& response() const noexcept { return response_; }
+  // The server rejected the recipient itself (5.1.x other than the sender-side
+  // 5.1.7/5.1.8): the address should be suppressed, not retried.
+  bool hard_bounce() const noexcept { return hard_bounce_; }
+
+ private:
+  SmtpFailure failure_;
+  int code_;
+  std::string response_;
+  bool hard_bounce_;
+};
+
+}  // namespace postwork::mail
