@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "webhook/event.hpp"
+
 namespace postwork::webhook {
 namespace {
 
@@ -57,6 +59,20 @@ TEST(WebhookSigner, ErrorDoesNotContainSecret) {
   } catch (const std::invalid_argument& e) {
     EXPECT_EQ(std::string(e.what()).find(kSecret), std::string::npos);
   }
+}
+
+// The worked example in docs/webhooks.md; keep the two in sync.
+TEST(WebhookSigner, DocsWorkedExample) {
+  Event event;
+  event.id = "evt_01HZX3Q4";
+  event.type = "email.delivered";
+  event.time = std::chrono::system_clock::time_point{seconds{1717171717}};
+  event.data = nlohmann::json::object({{"message_id", "msg_8f2c"}, {"recipient", "ana@example.com"}});
+  const std::string body = BuildEventBody(event);
+  EXPECT_EQ(body,
+            R"({"id":"evt_01HZX3Q4","type":"email.delivered","created_at":"2024-05-31T16:08:37Z","data":{"message_id":"msg_8f2c","recipient":"ana@example.com"}})");
+  EXPECT_EQ(SignatureHeader("whsec_5f2b7c1d9e8a4f3b", sys_seconds{seconds{1717171717}}, body),
+            "t=1717171717,v1=54f0ccdcf5177443625fa9557820c577c4d2739520b37284f66ca9b2600d0128");
 }
 
 TEST(WebhookVerify, AcceptsOwnSignature) {
