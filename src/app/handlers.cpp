@@ -4,7 +4,7 @@
 
 namespace postwork::app {
 
-core::HandlerRegistry BuildHandlers() {
+core::HandlerRegistry BuildHandlers(const HandlerDeps&) {
   core::HandlerRegistry registry;
   registry.Register("diagnostic", handlers::RunDiagnostic);
   return registry;

@@ -50,7 +50,7 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
     queues.push_back(std::string(core::kDiagnosticQueue));
     cfg.worker.queues = queues;
     cfg.worker.concurrency = *concurrency;
-    auto handlers = app::BuildHandlers();
+    auto handlers = app::BuildHandlers({.database_url = postgres.url(), .redis_url = redis.url(), .config = &cfg});
     core::Worker worker(cfg.worker, handlers);
     std::cout << "\npostwork dev is running (Ctrl-C stops everything)\n"
               << "  Redis       " << redis.url() << "   (data: " << (root / "redis").string()

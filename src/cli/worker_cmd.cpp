@@ -39,7 +39,7 @@ void AddWorker(CLI::App& app, Context& ctx, int& exit_code) {
     if (flags->batch) w.batch_size = *flags->batch;
     if (flags->order) w.order = core::ParseQueueOrder(*flags->order);
     if (flags->id) w.id = *flags->id;
-    auto handlers = app::BuildHandlers();
+    auto handlers = app::BuildHandlers({.database_url = cfg.database_url, .redis_url = cfg.redis_url, .config = &cfg});
     core::Worker worker(w, handlers);
     SignalWatcher signals([&worker](int) { worker.RequestStop(); });
     worker.Run();
