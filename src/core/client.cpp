@@ -95,7 +95,13 @@ std::vector<Enqueued> Client::EnqueueMany(const std::string& queue_name,
                         .attempt_count = 0});
     }
     try {
-      impl_->broker.Enqueue(pushes, now);
+      try {
+        impl_->broker.Enqueue(pushes, now);
+      } catch (const UnavailableError&) {
+        // A connection that went stale (Redis restarted since our last call)
+        // fails once; the enqueue script is idempotent, so try a fresh one.
+        impl_->broker.Enqueue(pushes, now);
+      }
     } catch (const UnavailableError& e) {
       // Recorded in PostgreSQL: the reconciler pushes it once Redis is back.
       log::Warn("Redis unavailable at enqueue; the jobs are recorded and will be queued by the "

@@ -81,10 +81,12 @@ WITH r AS (
   UPDATE jobs j SET status = r.status, attempt_count = r.attempt_count, last_error = r.error,
     completed_at = CASE WHEN r.status = 'failed' THEN now() END, updated_at = now()
   FROM r WHERE j.id = r.id AND j.lease_token = r.token AND j.status = 'running'
-  RETURNING j.id
 )
+-- The lost attempt is history whether or not a newer lease already moved the
+-- row on (the reclaim itself happened exactly once, atomically in Redis).
 INSERT INTO job_executions (job_id, attempt, worker_id, status, error, finished_at)
-SELECT r.id, r.attempt_count, r.worker_id, 'lost', r.error, now() FROM r JOIN upd ON upd.id = r.id)SQL";
+SELECT r.id, r.attempt_count, r.worker_id, 'lost', r.error, now()
+FROM r WHERE EXISTS (SELECT 1 FROM jobs j WHERE j.id = r.id))SQL";
 
 // $1: ["id", ...] -> (id, status, lease_token)
 inline constexpr const char* kStatuses = R"SQL(
