@@ -1,0 +1,78 @@
+// The migrator against a real PostgreSQL: concurrency, checksums, versions.
+#include <gtest/gtest.h>
+
+#include "pg/migrator.hpp"
+#include "postwork/error.hpp"
+#include "support/test_env.hpp"
+
+namespace postwork::testing {
+namespace {
+
+// A database of its own per test, created from the test binary's one.
+class MigrateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string& base = Servers().database_url;
+    auto slash = base.rfind('/');
+    name_ = "m_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    for (char& c : name_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    admin_ = std::make_unique<pg::Connection>(base);
+    admin_->Exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+    admin_->Exec("CREATE DATABASE " + name_);
+    url_ = base.substr(0, slash + 1) + name_;
+  }
+  void TearDown() override { admin_->Exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)"); }
+  std::string name_, url_;
+  std::unique_ptr<pg::Connection> admin_;
+};
+
+TEST_F(MigrateTest, TwoConcurrentRunsBothSucceedAndApplyEachOnce) {
+  auto a = StartPostwork({"--database-url", url_, "migrate", "up"});
+  auto b = StartPostwork({"--database-url", url_, "migrate", "up"});
+  EXPECT_EQ(a.Wait(std::chrono::seconds(60)), 0);
+  EXPECT_EQ(b.Wait(std::chrono::seconds(60)), 0);
+  pg::Connection conn(url_);
+  auto migrations = pg::EmbeddedMigrations();
+  EXPECT_EQ(conn.Exec("SELECT count(*) FROM schema_migrations").GetInt(0, 0),
+            static_cast<int64_t>(migrations.size()));
+  auto [code, out] = RunPostwork({"--database-url", url_, "migrate", "status"});
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(out.find("applied  0001_jobs"), std::string::npos) << out;
+}
+
+TEST_F(MigrateTest, ChangedChecksumIsAnError) {
+  pg::Connection conn(url_);
+  pg::Migrator(conn).Up();
+  conn.Exec("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1");
+  try {
+    pg::Migrator(conn).Up();
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("0001_jobs was changed"), std::string::npos);
+  }
+}
+
+TEST_F(MigrateTest, DatabaseNewerThanTheBinaryIsRefused) {
+  pg::Connection conn(url_);
+  pg::Migrator(conn).Up();
+  conn.Exec("INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'future', 'x')");
+  auto [code, out] = RunPostwork({"--database-url", url_, "migrate", "up"});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(out.find("upgrade postwork"), std::string::npos) << out;
+}
+
+TEST_F(MigrateTest, WorkerRefusesAnUnmigratedDatabase) {
+  auto [code, out] = RunPostwork({"--database-url", url_, "worker", "--queues", "diagnostic"});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(out.find("postwork migrate up"), std::string::npos) << out;
+}
+
+TEST_F(MigrateTest, UnreachableServerGetsOneClearLine) {
+  auto [code, out] = RunPostwork({"--database-url", "postgresql://nobody@127.0.0.1:1/x", "migrate", "up"});
+  EXPECT_NE(code, 0);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  EXPECT_NE(out.find("PostgreSQL"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace postwork::testing
