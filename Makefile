@@ -5,7 +5,7 @@ GENERATOR  ?= Ninja
 JOBS       ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: deps configure build run test test-unit test-asan bench clean format
+.PHONY: deps configure build run test test-unit test-asan chaos bench clean format
 
 deps:
 	@bash scripts/install-deps.sh
@@ -36,6 +36,10 @@ test-asan: deps $(BUILD_ASAN)/build.ninja
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ./$(BUILD_ASAN)/postwork services -- ctest --test-dir $(BUILD_ASAN) --output-on-failure -j 2 $(CTEST_ARGS)
+
+# The full chaos run (20,000 jobs); figures land in build/test-artifacts/chaos.json.
+chaos: build
+	POSTWORK_CHAOS_JOBS=$${POSTWORK_CHAOS_JOBS:-20000} ./$(BUILD)/tests/chaos_test
 
 bench: build
 	./$(BUILD)/postwork bench

@@ -4,9 +4,9 @@
 
 namespace postwork::app {
 
-core::HandlerRegistry BuildHandlers(const HandlerDeps&) {
+core::HandlerRegistry BuildHandlers(const HandlerDeps& deps) {
   core::HandlerRegistry registry;
-  registry.Register("diagnostic", handlers::RunDiagnostic);
+  registry.Register("diagnostic", handlers::DiagnosticHandler(deps.database_url));
   return registry;
 }
 

@@ -1,5 +1,6 @@
 #include "handlers/diagnostic/diagnostic_handler.hpp"
 
+#include "pg/thread_connection.hpp"
 #include "postwork/error.hpp"
 
 namespace postwork::handlers {
@@ -15,7 +16,8 @@ int64_t IntField(const nlohmann::json& p, const char* name) {
 }
 }  // namespace
 
-Outcome RunDiagnostic(JobContext& ctx) {
+namespace {
+Outcome Run(JobContext& ctx, const std::string* database_url) {
   const auto& p = ctx.payload;
   if (!p.is_null() && !p.is_object()) throw PermanentError("diagnostic: payload must be an object");
   int64_t sleep_ms = IntField(p, "sleep_ms");
@@ -29,7 +31,19 @@ Outcome RunDiagnostic(JobContext& ctx) {
                       std::to_string(fail_attempts) + " as asked";
     return permanent ? Outcome::Permanent(msg) : Outcome::Retry(msg);
   }
+  if (database_url && p.is_object() && p.value("record", false)) {
+    pg::ThreadConnection(*database_url)
+        .Exec("INSERT INTO diagnostic_effects (job_id, attempt) VALUES ($1, $2)",
+              {ctx.job_id, std::to_string(ctx.attempt)});
+  }
   return Outcome::Completed({{"ok", true}});
+}
+}  // namespace
+
+Outcome RunDiagnostic(JobContext& ctx) { return Run(ctx, nullptr); }
+
+Handler DiagnosticHandler(std::string database_url) {
+  return [url = std::move(database_url)](JobContext& ctx) { return Run(ctx, &url); };
 }
 
 }  // namespace postwork::handlers
