@@ -121,6 +121,7 @@ void Worker::FetchLoop() {
   std::mt19937_64 rng(std::random_device{}());
   auto max_attempts = [this](const std::string& q) { return MaxAttemptsFor(q); };
   fetching_ = true;
+  bool orphans_possible = false;
   while (!stop_) {
     int free = executor_->FreeSlots();
     if (free <= 0) {
@@ -130,6 +131,15 @@ void Worker::FetchLoop() {
     FetchResult fetched;
     int64_t now = clock_.NowMs();
     try {
+      if (orphans_possible) {
+        std::vector<std::string> held;
+        for (const auto& [id, token] : in_flight_.Leases()) held.push_back(id);
+        if (int64_t n = broker.ReleaseOrphans(options_.id, held, now); n > 0) {
+          log::Warn("put back jobs leased by a fetch whose reply was lost",
+                    {{"worker_id", options_.id}, {"jobs", std::to_string(n)}});
+        }
+        orphans_possible = false;
+      }
       fetched = broker.Fetch(options_.id, OrderForFetch(options_.queues, options_.order, rng),
                              std::min(free, options_.batch_size),
                              now + options_.lease_seconds * 1000LL, now, max_attempts);
@@ -137,6 +147,7 @@ void Worker::FetchLoop() {
     } catch (const UnavailableError& e) {
       ++stats_.redis_errors;
       fetching_ = false;
+      orphans_possible = true;  // the fetch may have run without us seeing its reply
       std::unique_lock lock(stop_mu_);
       stop_cv_.wait_for(lock, redis_outage.Failed(e.what()), [&] { return stop_.load(); });
       continue;

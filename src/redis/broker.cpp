@@ -165,6 +165,16 @@ std::vector<std::string> Broker::Renew(const std::vector<std::pair<std::string, 
   return lost;
 }
 
+int64_t Broker::ReleaseOrphans(const std::string& worker_id, const std::vector<std::string>& held,
+                               int64_t now_ms) {
+  std::vector<std::string> args = {worker_id, std::to_string(now_ms)};
+  args.insert(args.end(), held.begin(), held.end());
+  return conn_
+      .Eval(GetScript("release_orphans"), {std::string(keys::kLeases), std::string(keys::kWake)},
+            args)
+      .AsInt();
+}
+
 std::vector<core::ReclaimedJob> Broker::Reclaim(int64_t now_ms, int limit, int64_t terminal_ttl_s,
                                                 int default_max_attempts) {
   Value v = conn_.Eval(

@@ -49,6 +49,10 @@ class Broker {
   // Returns the ids whose lease is no longer ours.
   std::vector<std::string> Renew(const std::vector<std::pair<std::string, int64_t>>& held,
                                  int64_t deadline_ms);
+  // Puts back jobs leased to `worker_id` that it does not hold (a fetch whose
+  // reply was lost). Returns how many.
+  int64_t ReleaseOrphans(const std::string& worker_id, const std::vector<std::string>& held,
+                         int64_t now_ms);
   std::vector<core::ReclaimedJob> Reclaim(int64_t now_ms, int limit, int64_t terminal_ttl_s,
                                           int default_max_attempts);
 

@@ -120,7 +120,8 @@ TEST(WorkerOutageTest, RedisRestartLosesNothing) {
   client.EnqueueMany("diagnostic", first);
   std::string log = (dir / "worker.log").string();
   devenv::ChildProcess w(devenv::SpawnOptions{
-      .argv = {POSTWORK_BINARY, "worker", "--queues", "diagnostic", "--concurrency", "4"},
+      .argv = {POSTWORK_BINARY, "worker", "--queues", "diagnostic", "--concurrency", "4",
+               "--lease-seconds", "5"},
       .log_file = log,
       .env = {"POSTWORK_REDIS_URL=" + redis.url(), "POSTWORK_DATABASE_URL=" + db,
               "POSTWORK_LOG_FORMAT=json"}});
@@ -129,7 +130,7 @@ TEST(WorkerOutageTest, RedisRestartLosesNothing) {
   std::vector<nlohmann::json> second(200, nlohmann::json::object());
   client.EnqueueMany("diagnostic", second);
   ASSERT_TRUE(WaitFor([&] { return QueryInt("SELECT count(*) FROM jobs WHERE status='completed'") == 400; },
-                      std::chrono::seconds(20)))
+                      std::chrono::seconds(60)))
       << QueryInt("SELECT count(*) FROM jobs WHERE status='completed'");
   w.Signal(SIGTERM);
   EXPECT_EQ(w.Wait(std::chrono::seconds(30)), 0);

@@ -1,0 +1,30 @@
+-- release_orphans: after a connection loss during a fetch, the fetch may have
+-- leased jobs whose reply never reached the worker. Put back, at the head of
+-- their queue and without using an attempt, every job leased to this worker
+-- that the worker does not know it holds (instead of waiting for the lease to
+-- expire). Cost: one pass over pw:leases, only after an outage.
+-- KEYS[1] pw:leases  KEYS[2] pw:wake
+-- ARGV[1] worker_id  ARGV[2] now_ms  ARGV[3..] ids the worker holds
+-- Returns the number of jobs released.
+local worker, now = ARGV[1], tonumber(ARGV[2])
+local known = {}
+for i = 3, #ARGV do known[ARGV[i]] = true end
+local released = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if not known[id] then
+    local key = 'job:' .. id
+    local h = redis.call('HMGET', key, 'worker_id', 'queue', 'envelope', 'status')
+    if h[1] == worker and h[4] == 'processing' and h[2] and h[3] then
+      redis.call('ZREM', KEYS[1], id)
+      redis.call('RPUSH', h[2], h[3])
+      redis.call('HSET', key, 'status', 'queued', 'updated_at', now)
+      redis.call('HDEL', key, 'worker_id')
+      released = released + 1
+    end
+  end
+end
+if released > 0 then
+  redis.call('LPUSH', KEYS[2], '1')
+  redis.call('LTRIM', KEYS[2], 0, 15)
+end
+return released
