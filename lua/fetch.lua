@@ -28,61 +28,81 @@ if redis.call('EXISTS', KEYS[4]) == 0 then
   redis.call('SET', KEYS[4], string.format('%d', now * 1000))
 end
 
--- 2. Lease jobs, highest priority queue first.
-local out, n = {}, 0
+-- 2. Lease jobs, highest priority queue first. Every job gets its own fencing
+-- token; the counter moves once per call (INCRBY) rather than once per job.
+local items_by_queue, total = {}, 0
 for qi = 6, #KEYS do
-  if n >= max_jobs then break end
-  local queue = KEYS[qi]
-  local items = redis.call('RPOP', queue, max_jobs - n)
+  if total >= max_jobs then break end
+  local items = redis.call('RPOP', KEYS[qi], max_jobs - total)
   if items then
-    for _, raw in ipairs(items) do
-      local ok, env = pcall(cjson.decode, raw)
-      local id, reason = nil, ''
-      if not ok then
-        reason = 'malformed job JSON: ' .. tostring(env)
-      elseif type(env) ~= 'table' or env[1] ~= nil then
-        reason = 'job JSON is not an object'
-      elseif type(env.id) == 'string' and #env.id > 0 and #env.id <= 256 then
-        id = env.id
-      elseif type(env.id) == 'number' and env.id == math.floor(env.id) and math.abs(env.id) < 2^53 then
-        id = string.format('%d', env.id)
-      else
-        reason = 'job JSON has no valid "id" (a non-empty string of at most 256 bytes)'
-      end
-      if id == nil then id = 'malformed-' .. redis.call('INCR', KEYS[5]) end
-      local key = 'job:' .. id
-      local h = redis.call('HMGET', key, 'status', 'attempt_count', 'max_attempts')
+    items_by_queue[#items_by_queue + 1] = { KEYS[qi], items }
+    total = total + #items
+  end
+end
+local out, n = {}, 0
+local next_token = 0
+if total > 0 then next_token = redis.call('INCRBY', KEYS[4], total) - total end
+for _, group in ipairs(items_by_queue) do
+  local queue = group[1]
+  for _, raw in ipairs(group[2]) do
+    local ok, env = pcall(cjson.decode, raw)
+    local id, reason = nil, ''
+    if not ok then
+      reason = 'malformed job JSON: ' .. tostring(env)
+    elseif type(env) ~= 'table' or env[1] ~= nil then
+      reason = 'job JSON is not an object'
+    elseif type(env.id) == 'string' and #env.id > 0 and #env.id <= 256 then
+      id = env.id
+    elseif type(env.id) == 'number' and env.id == math.floor(env.id) and math.abs(env.id) < 2^53 then
+      id = string.format('%d', env.id)
+    else
+      reason = 'job JSON has no valid "id" (a non-empty string of at most 256 bytes)'
+    end
+    if id == nil then id = 'malformed-' .. redis.call('INCR', KEYS[5]) end
+    local key = 'job:' .. id
+    local h = redis.call('HMGET', key, 'status', 'attempt_count', 'max_attempts')
+    local duplicate = false
+    if h[1] == 'processing' then
       local leased = redis.call('ZSCORE', KEYS[2], id)
-      if h[1] == 'processing' and leased and tonumber(leased) > now then
-        -- The same job is already running elsewhere: this entry is a duplicate push.
-      else
-        local attempts = h[2] or ''
-        if attempts == '' and type(env) == 'table' and type(env.attempt_count) == 'number' then
-          attempts = tostring(env.attempt_count)
-        end
-        local max_attempts = ''
-        if type(env) == 'table' and type(env.max_attempts) == 'number' then
-          max_attempts = tostring(env.max_attempts)
-        elseif h[3] then
-          max_attempts = h[3]
-        end
-        local token = string.format('%d', redis.call('INCR', KEYS[4]))
-        redis.call('PERSIST', key)
-        redis.call('HSET', key, 'status', 'processing', 'worker_id', worker, 'started_at', now,
-          'lease_token', token, 'queue', queue, 'envelope', raw, 'updated_at', now)
-        if attempts ~= '' then redis.call('HSET', key, 'attempt_count', attempts) end
-        if max_attempts ~= '' then redis.call('HSET', key, 'max_attempts', max_attempts) end
-        redis.call('ZREM', KEYS[1], id)
-        redis.call('ZADD', KEYS[2], deadline, id)
-        out[#out + 1] = id
-        out[#out + 1] = queue
-        out[#out + 1] = token
-        out[#out + 1] = raw
-        out[#out + 1] = attempts
-        out[#out + 1] = max_attempts
-        out[#out + 1] = reason
-        n = n + 1
+      -- The same job is already running elsewhere: this entry is a duplicate push.
+      duplicate = leased and tonumber(leased) > now
+    end
+    if not duplicate then
+      local attempts = h[2] or ''
+      if attempts == '' and type(env) == 'table' and type(env.attempt_count) == 'number' then
+        attempts = tostring(env.attempt_count)
       end
+      local max_attempts = h[3] or ''
+      if type(env) == 'table' and type(env.max_attempts) == 'number' then
+        max_attempts = tostring(env.max_attempts)
+      end
+      next_token = next_token + 1
+      local token = string.format('%d', next_token)
+      local fields = { key, 'status', 'processing', 'worker_id', worker, 'started_at', now,
+        'lease_token', token, 'queue', queue, 'envelope', raw, 'updated_at', now }
+      if attempts ~= '' then
+        fields[#fields + 1] = 'attempt_count'
+        fields[#fields + 1] = attempts
+      end
+      if max_attempts ~= '' then
+        fields[#fields + 1] = 'max_attempts'
+        fields[#fields + 1] = max_attempts
+      end
+      if h[1] then
+        -- Seen before: it may carry a TTL (dlq retry) or a schedule entry.
+        redis.call('PERSIST', key)
+        redis.call('ZREM', KEYS[1], id)
+      end
+      redis.call('HSET', unpack(fields))
+      redis.call('ZADD', KEYS[2], deadline, id)
+      out[#out + 1] = id
+      out[#out + 1] = queue
+      out[#out + 1] = token
+      out[#out + 1] = raw
+      out[#out + 1] = attempts
+      out[#out + 1] = max_attempts
+      out[#out + 1] = reason
+      n = n + 1
     end
   end
 end

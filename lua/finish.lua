@@ -15,21 +15,20 @@
 local now, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
 local fenced = {}
 local woke = false
-local sec = 'pw:stats:s:' .. math.floor(now / 1000)
-local min = 'pw:stats:m:' .. math.floor(now / 60000)
+local counts = {}  -- "processed:<queue>" -> n, written once per batch
 local function count(field)
-  redis.call('HINCRBY', sec, field, 1)
-  redis.call('HINCRBY', min, field, 1)
+  counts[field] = (counts[field] or 0) + 1
 end
 for i = 3, #ARGV, 7 do
   local id, token, kind = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local a, b, c, d = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
   local key = 'job:' .. id
-  if redis.call('HGET', key, 'lease_token') ~= token or not redis.call('ZSCORE', KEYS[1], id) then
+  local h = redis.call('HMGET', key, 'lease_token', 'queue')
+  -- ZREM doubles as the lease check: 0 means no live lease to release.
+  if h[1] ~= token or redis.call('ZREM', KEYS[1], id) == 0 then
     fenced[#fenced + 1] = id
   else
-    redis.call('ZREM', KEYS[1], id)
-    local queue = redis.call('HGET', key, 'queue') or 'unknown'
+    local queue = h[2] or 'unknown'
     if kind == 'completed' then
       redis.call('HSET', key, 'status', 'completed', 'completed_at', now, 'result', a, 'updated_at', now)
       redis.call('HDEL', key, 'envelope')
@@ -65,8 +64,16 @@ for i = 3, #ARGV, 7 do
     end
   end
 end
-redis.call('EXPIRE', sec, 1000)
-redis.call('EXPIRE', min, 90000)
+local sec = 'pw:stats:s:' .. math.floor(now / 1000)
+local min = 'pw:stats:m:' .. math.floor(now / 60000)
+if next(counts) then
+  for field, n in pairs(counts) do
+    redis.call('HINCRBY', sec, field, n)
+    redis.call('HINCRBY', min, field, n)
+  end
+  redis.call('EXPIRE', sec, 1000)
+  redis.call('EXPIRE', min, 90000)
+end
 if woke then
   redis.call('LPUSH', KEYS[4], '1')
   redis.call('LTRIM', KEYS[4], 0, 15)

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <iostream>
 
@@ -107,8 +108,16 @@ void AddServices(CLI::App& app, Context&, int& exit_code) {
       ::setenv("POSTWORK_TEST_PG_ADMIN_URL", postgres.url("postgres").c_str(), 1);
       std::cerr << "postwork services: Redis " << redis.url() << ", PostgreSQL " << postgres.url()
                 << "\n";
+      std::atomic<pid_t> child{0};
+      // Ctrl-C / SIGTERM go to the command; the servers stop after it exits.
+      SignalWatcher signals([&child](int sig) {
+        if (child > 0) ::kill(child, sig);
+      });
       pid_t pid = ::fork();
       if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
         std::vector<char*> args;
         for (auto& a : *argv) args.push_back(a.data());
         args.push_back(nullptr);
@@ -116,6 +125,7 @@ void AddServices(CLI::App& app, Context&, int& exit_code) {
         std::perror("postwork services: exec");
         ::_exit(127);
       }
+      child = pid;
       int status = 0;
       while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
       }

@@ -15,7 +15,7 @@ void InFlight::Remove(const std::string& id, int64_t token) {
   std::lock_guard lock(mu_);
   auto it = jobs_.find(id);
   if (it != jobs_.end() && it->second->job.token == token) jobs_.erase(it);
-  if (jobs_.empty()) cv_.notify_all();
+  cv_.notify_all();
 }
 
 std::shared_ptr<HeldJob> InFlight::Find(const std::string& id) {
@@ -49,4 +49,11 @@ bool InFlight::WaitEmpty(std::chrono::milliseconds timeout) {
   return cv_.wait_for(lock, timeout, [&] { return jobs_.empty(); });
 }
 
+}  // namespace postwork::core
+
+namespace postwork::core {
+bool InFlight::WaitBelow(size_t n, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return jobs_.size() < n; });
+}
 }  // namespace postwork::core

@@ -37,6 +37,8 @@ class InFlight {
   size_t size();
   // Wakes whoever waits for the table to empty (shutdown).
   bool WaitEmpty(std::chrono::milliseconds timeout);
+  // Waits until fewer than `n` jobs are held.
+  bool WaitBelow(size_t n, std::chrono::milliseconds timeout);
 
  private:
   std::mutex mu_;

@@ -122,12 +122,32 @@ void Worker::FetchLoop() {
   auto max_attempts = [this](const std::string& q) { return MaxAttemptsFor(q); };
   fetching_ = true;
   bool orphans_possible = false;
+  // Leases held (running, queued for a slot, or awaiting the completer) are
+  // capped at twice the concurrency: enough to prefetch one batch while the
+  // previous one is written, never an unbounded backlog.
+  const size_t max_held = static_cast<size_t>(options_.concurrency) * 2;
+  const int min_fetch = std::max(1, std::min(options_.batch_size, options_.concurrency) / 2);
   while (!stop_) {
     int free = executor_->FreeSlots();
     if (free <= 0) {
       executor_->WaitForFreeSlot(std::chrono::milliseconds(100));
       continue;
     }
+    size_t held_now = in_flight_.size();
+    if (held_now >= max_held) {
+      in_flight_.WaitBelow(max_held, std::chrono::milliseconds(100));
+      continue;
+    }
+    // Fetch in batches, not one job per freed slot: wait a moment for more
+    // room unless the worker is idle.
+    int room = static_cast<int>(max_held - held_now);
+    if (room < min_fetch && held_now > 0) {
+      in_flight_.WaitBelow(max_held - static_cast<size_t>(min_fetch) + 1,
+                           std::chrono::milliseconds(2));
+      room = static_cast<int>(max_held - std::min(max_held, in_flight_.size()));
+      if (room <= 0) continue;
+    }
+    free = std::min(room, options_.batch_size);
     FetchResult fetched;
     int64_t now = clock_.NowMs();
     try {
@@ -141,7 +161,7 @@ void Worker::FetchLoop() {
         orphans_possible = false;
       }
       fetched = broker.Fetch(options_.id, OrderForFetch(options_.queues, options_.order, rng),
-                             std::min(free, options_.batch_size),
+                             free,
                              now + options_.lease_seconds * 1000LL, now, max_attempts);
       redis_outage.Succeeded();
     } catch (const UnavailableError& e) {

@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,10 +40,12 @@ ChildProcess::ChildProcess(const SpawnOptions& options) {
       // Not fatal: the child writes through the inherited descriptor anyway.
     }
   }
+  pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
   if (pid == 0) {
     if (options.new_process_group) ::setpgid(0, 0);
+
     sigset_t all;
     sigemptyset(&all);
     ::sigprocmask(SIG_SETMASK, &all, nullptr);
@@ -57,6 +60,11 @@ ChildProcess::ChildProcess(const SpawnOptions& options) {
       if (::setgid(*options.gid) != 0) ::_exit(126);
     }
     if (options.uid && ::setuid(*options.uid) != 0) ::_exit(126);
+    // After setuid: a change of credentials clears the parent-death signal.
+    if (options.parent_death_signal != 0) {
+      ::prctl(PR_SET_PDEATHSIG, options.parent_death_signal);
+      if (::getppid() != parent) ::_exit(125);  // the parent is already gone
+    }
     for (const auto& e : options.env) ::putenv(const_cast<char*>(e.c_str()));
     ::execvp(argv[0], argv.data());
     ::_exit(127);

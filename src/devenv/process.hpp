@@ -16,6 +16,9 @@ struct SpawnOptions {
   std::optional<gid_t> gid;
   std::vector<std::string> env;      // extra NAME=VALUE entries
   bool new_process_group = true;     // Ctrl-C in a terminal reaches only us
+  // Signal the child gets if the spawning thread dies first (a crashed test,
+  // a killed `postwork services`), so no server outlives its owner. 0 = none.
+  int parent_death_signal = 9;
 };
 
 // A child process, stopped by PID when this object goes away.

@@ -131,7 +131,8 @@ void PostgresServer::Start() {
                "-c", "shared_buffers=128MB"},
       .log_file = log.string(),
       .uid = uid_,
-      .gid = gid_});
+      .gid = gid_,
+      .parent_death_signal = SIGQUIT});  // PostgreSQL's immediate shutdown
   bool up = WaitUntil(
       [&] {
         if (!process_.Running()) return true;
