@@ -62,7 +62,9 @@ for _, group in ipairs(items_by_queue) do
     local key = 'job:' .. id
     local h = redis.call('HMGET', key, 'status', 'attempt_count', 'max_attempts')
     local duplicate = false
-    if h[1] == 'processing' then
+    if h[1] == 'cancelled' then
+      duplicate = true  -- cancelled while queued: drop the entry, never run it
+    elseif h[1] == 'processing' then
       local leased = redis.call('ZSCORE', KEYS[2], id)
       -- The same job is already running elsewhere: this entry is a duplicate push.
       duplicate = leased and tonumber(leased) > now

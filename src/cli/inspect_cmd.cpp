@@ -125,10 +125,15 @@ void AddInspect(CLI::App& app, Context& ctx, int& exit_code) {
     }
     if (!cfg.redis_url.empty()) {
       redis::Broker broker(redis::ParseRedisUrl(cfg.redis_url));
-      // The queue entry stays; the worker that pops it sees `cancelled` in
-      // PostgreSQL and skips it. A scheduled one leaves the schedule now.
-      broker.connection().Pipeline({{"ZREM", "pw:scheduled", *id},
-                                    {"HSET", "job:" + *id, "status", "cancelled"}});
+      // Drop it from the schedule and its queue now; the fetch script also
+      // skips any entry whose job is marked cancelled.
+      auto h = broker.JobHash(*id);
+      std::vector<std::vector<std::string>> cmds = {
+          {"ZREM", "pw:scheduled", *id}, {"HSET", "job:" + *id, "status", "cancelled"}};
+      if (h.count("queue") && h.count("envelope")) {
+        cmds.push_back({"LREM", h["queue"], "1", h["envelope"]});
+      }
+      broker.connection().Pipeline(cmds);
     }
     std::cout << "cancelled " << *id << "\n";
     exit_code = 0;

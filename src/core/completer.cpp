@@ -1,5 +1,6 @@
 #include "core/completer.hpp"
 
+#include <map>
 #include <set>
 
 #include "app/log.hpp"
@@ -24,11 +25,15 @@ Completer::~Completer() { Stop(); }
 void Completer::Start() { thread_ = std::thread([this] { Run(); }); }
 
 void Completer::Submit(FinishRecord record) {
+  bool wake;
   {
     std::lock_guard lock(mu_);
     queue_.push_back(std::move(record));
+    // Wake the writer for the first record of a window or a full batch only:
+    // one wake-up per job would cost a context switch per job.
+    wake = queue_.size() == 1 || queue_.size() >= options_.max_batch;
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
 }
 
 void Completer::Stop() {
@@ -50,10 +55,12 @@ void Completer::Run() {
     std::vector<FinishRecord> batch;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      // Wake at least every running_mark_after to record long jobs as running.
+      cv_.wait_for(lock, options_.running_mark_after,
+                   [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) return;
       // Give concurrent slots a moment to add theirs: one write for many jobs.
-      if (queue_.size() < options_.max_batch && !stopping_) {
+      if (!queue_.empty() && queue_.size() < options_.max_batch && !stopping_) {
         cv_.wait_for(lock, options_.flush_interval,
                      [&] { return stopping_ || queue_.size() >= options_.max_batch; });
       }
@@ -63,14 +70,59 @@ void Completer::Run() {
       }
       in_progress_ = batch.size();
     }
-    Flush(batch);
+    WriteRunningMarks();
+    if (!batch.empty()) Flush(batch);
     std::lock_guard lock(mu_);
     in_progress_ = 0;
   }
 }
 
+void Completer::WriteRunningMarks() {
+  int64_t cutoff = clock_.NowMs() - options_.running_mark_after.count();
+  std::vector<std::shared_ptr<HeldJob>> due;
+  for (auto& h : in_flight_.All()) {
+    if (!h->reported && !h->running_recorded && h->job.malformed_reason.empty() &&
+        h->job.fetched_at_ms <= cutoff) {
+      due.push_back(h);
+    }
+  }
+  if (due.empty()) return;
+  std::vector<LeasedJob> jobs;
+  for (const auto& h : due) jobs.push_back(h->job);
+  try {
+    auto accepted = store_.MarkRunning(jobs, options_.worker_id);
+    pg_outage_.Succeeded();
+    std::set<std::string> ok(accepted.begin(), accepted.end());
+    for (auto& h : due) {
+      h->running_recorded = true;
+      if (!ok.count(h->job.id)) {
+        // Finished, cancelled or newer elsewhere: stop this attempt early; its
+        // outcome write will be rejected and Redis told what PostgreSQL holds.
+        h->cancel.Cancel();
+        log::Warn("job is no longer live in PostgreSQL; cancelling this attempt",
+                  {{"worker_id", options_.worker_id}, {"job_id", h->job.id}});
+      }
+    }
+  } catch (const UnavailableError& e) {
+    ++stats_.pg_errors;
+    pg_outage_.Failed(e.what());  // retried at the next wake-up
+  } catch (const std::exception& e) {
+    ++stats_.pg_errors;
+    log::Error("recording running jobs failed", {{"worker_id", options_.worker_id},
+                                                 {"error", e.what()}});
+  }
+}
+
 void Completer::WritePostgres(std::vector<FinishRecord>& batch) {
-  auto applied_ids = store_.ApplyFinishes(batch);
+  // One row per job per statement: if the same job appears twice (re-fetched
+  // under a newer lease within one window), only the newest lease may write.
+  std::map<std::string, int64_t> newest;
+  for (const auto& r : batch) newest[r.id] = std::max(newest[r.id], r.token);
+  std::vector<FinishRecord> writable;
+  for (const auto& r : batch) {
+    if (r.kind != Kind::kSkip && newest[r.id] == r.token) writable.push_back(r);
+  }
+  auto applied_ids = store_.ApplyFinishes(writable);
   std::set<std::string> applied(applied_ids.begin(), applied_ids.end());
   std::vector<std::string> rejected;
   for (const auto& r : batch) {
@@ -81,7 +133,7 @@ void Completer::WritePostgres(std::vector<FinishRecord>& batch) {
   // lease ran it. Let Redis mirror what PostgreSQL holds (Redis fences too).
   auto statuses = store_.Statuses(rejected);
   for (auto& r : batch) {
-    if (r.kind == Kind::kSkip || applied.count(r.id)) continue;
+    if (r.kind == Kind::kSkip || (applied.count(r.id) && newest[r.id] == r.token)) continue;
     auto it = statuses.find(r.id);
     std::string status = it == statuses.end() ? "cancelled" : it->second.first;
     log::Warn("attempt outcome not recorded: the job is no longer ours in PostgreSQL",

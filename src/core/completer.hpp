@@ -19,6 +19,8 @@ namespace postwork::core {
 struct CompleterOptions {
   std::string worker_id;
   std::chrono::milliseconds flush_interval{2};
+  // A job still running this long after its fetch gets its running mark.
+  std::chrono::milliseconds running_mark_after{20};
   size_t max_batch = 1000;
   int64_t terminal_ttl_s = 86400;
 };
@@ -38,6 +40,7 @@ class Completer {
   void Run();
   void Flush(std::vector<FinishRecord>& batch);
   void WritePostgres(std::vector<FinishRecord>& batch);
+  void WriteRunningMarks();
   void Count(const FinishRecord& r);
 
   CompleterOptions options_;

@@ -35,8 +35,10 @@ int Executor::FreeSlots() {
 
 void Executor::WaitForFreeSlot(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
+  ++free_waiters_;
   free_cv_.wait_for(lock, timeout,
                     [&] { return stopping_ || slots_ - busy_ - static_cast<int>(queue_.size()) > 0; });
+  --free_waiters_;
 }
 
 std::vector<std::shared_ptr<HeldJob>> Executor::TakeQueued() {
@@ -56,7 +58,9 @@ bool Executor::Stop(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   {
     std::unique_lock lock(mu_);
+    ++free_waiters_;
     free_cv_.wait_until(lock, deadline, [&] { return busy_ == 0; });
+    --free_waiters_;
     if (busy_ > 0) {
       for (auto& t : threads_) t.detach();
       threads_.clear();
@@ -82,11 +86,13 @@ void Executor::RunSlot() {
       ++busy_;
     }
     Execute(*held);
+    bool notify;
     {
       std::lock_guard lock(mu_);
       --busy_;
+      notify = free_waiters_ > 0;
     }
-    free_cv_.notify_all();
+    if (notify) free_cv_.notify_all();
   }
 }
 

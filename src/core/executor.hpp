@@ -47,6 +47,7 @@ class Executor {
   std::condition_variable work_cv_, free_cv_;
   std::deque<std::shared_ptr<HeldJob>> queue_;
   int busy_ = 0;
+  int free_waiters_ = 0;  // threads in WaitForFreeSlot/Stop
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

@@ -15,7 +15,7 @@ void InFlight::Remove(const std::string& id, int64_t token) {
   std::lock_guard lock(mu_);
   auto it = jobs_.find(id);
   if (it != jobs_.end() && it->second->job.token == token) jobs_.erase(it);
-  cv_.notify_all();
+  if (waiters_ > 0) cv_.notify_all();
 }
 
 std::shared_ptr<HeldJob> InFlight::Find(const std::string& id) {
@@ -46,7 +46,10 @@ size_t InFlight::size() {
 
 bool InFlight::WaitEmpty(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] { return jobs_.empty(); });
+  ++waiters_;
+  bool ok = cv_.wait_for(lock, timeout, [&] { return jobs_.empty(); });
+  --waiters_;
+  return ok;
 }
 
 }  // namespace postwork::core
@@ -54,6 +57,9 @@ bool InFlight::WaitEmpty(std::chrono::milliseconds timeout) {
 namespace postwork::core {
 bool InFlight::WaitBelow(size_t n, std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] { return jobs_.size() < n; });
+  ++waiters_;
+  bool ok = cv_.wait_for(lock, timeout, [&] { return jobs_.size() < n; });
+  --waiters_;
+  return ok;
 }
 }  // namespace postwork::core

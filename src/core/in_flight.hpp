@@ -19,6 +19,9 @@ struct HeldJob {
   CancellationToken cancel;
   std::atomic<bool> reported{false};  // an outcome was handed to the completer
   std::atomic<bool> started{false};
+  // The running mark is written only for jobs that outlive one flush window;
+  // short jobs get a single write for their outcome.
+  std::atomic<bool> running_recorded{false};
   std::atomic<int64_t> started_ms{0};
   int64_t timeout_ms = 0;
 
@@ -44,6 +47,7 @@ class InFlight {
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, std::shared_ptr<HeldJob>> jobs_;
+  int waiters_ = 0;
 };
 
 }  // namespace postwork::core

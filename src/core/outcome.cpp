@@ -15,7 +15,10 @@ FinishRecord DecideFinish(const LeasedJob& job, const Outcome& outcome,
                  .attempt = job.attempt,
                  .attempt_count = job.attempt,
                  .started_ms = started_ms,
-                 .finished_ms = now_ms};
+                 .finished_ms = now_ms,
+                 .payload = job.envelope.payload,
+                 .max_attempts = job.envelope.max_attempts,
+                 .tenant_id = job.envelope.tenant_id};
   switch (outcome.kind) {
     case Outcome::Kind::kCompleted:
       f.kind = Kind::kCompleted;

@@ -43,6 +43,11 @@ struct FinishRecord {
   int64_t finished_ms = 0;
   std::string execution_status;  // job_executions.status; "" = no execution row
   std::string pg_status;         // kSkip: the status PostgreSQL already holds
+  // For a job PostgreSQL has no row for yet (a foreign producer's), or whose
+  // running mark was never written: the outcome write creates/completes it.
+  nlohmann::json payload;
+  int max_attempts = 5;
+  std::string tenant_id;
 };
 
 // A job taken back from a worker whose lease expired.

@@ -116,8 +116,7 @@ void Worker::Run() {
 
 void Worker::FetchLoop() {
   redis::Broker broker(redis::ParseRedisUrl(options_.redis_url));
-  pg::JobStore store(options_.database_url);
-  OutageTracker redis_outage("Redis", options_.id), pg_outage("PostgreSQL", options_.id);
+  OutageTracker redis_outage("Redis", options_.id);
   std::mt19937_64 rng(std::random_device{}());
   auto max_attempts = [this](const std::string& q) { return MaxAttemptsFor(q); };
   fetching_ = true;
@@ -125,7 +124,7 @@ void Worker::FetchLoop() {
   // Leases held (running, queued for a slot, or awaiting the completer) are
   // capped at twice the concurrency: enough to prefetch one batch while the
   // previous one is written, never an unbounded backlog.
-  const size_t max_held = static_cast<size_t>(options_.concurrency) * 2;
+  const size_t max_held = static_cast<size_t>(options_.concurrency) * 4 + 100;
   const int min_fetch = std::max(1, std::min(options_.batch_size, options_.concurrency) / 2);
   while (!stop_) {
     int free = executor_->FreeSlots();
@@ -186,70 +185,32 @@ void Worker::FetchLoop() {
       }
       continue;
     }
-    std::vector<std::shared_ptr<HeldJob>> held;
     for (auto& job : fetched.jobs) {
       int timeout = TimeoutMsFor(job.queue);
-      held.push_back(in_flight_.Add(std::move(job), timeout));
-    }
-    // PostgreSQL first: the job is `running` in the record before it runs.
-    std::vector<LeasedJob> leased;
-    for (auto& h : held) leased.push_back(h->job);
-    std::vector<std::string> accepted_ids;
-    while (true) {
-      try {
-        accepted_ids = store.MarkRunning(leased, options_.id);
-        pg_outage.Succeeded();
-        break;
-      } catch (const UnavailableError& e) {
-        ++stats_.pg_errors;
-        std::this_thread::sleep_for(pg_outage.Failed(e.what()));
-      }
-    }
-    std::set<std::string> accepted(accepted_ids.begin(), accepted_ids.end());
-    std::vector<std::string> rejected;
-    for (auto& h : held) {
-      if (!accepted.count(h->job.id)) rejected.push_back(h->job.id);
-    }
-    std::map<std::string, std::pair<std::string, int64_t>> statuses;
-    if (!rejected.empty()) {
-      try {
-        statuses = store.Statuses(rejected);
-      } catch (const std::exception&) {
-        // Unknown: treat as cancelled below; the lease ends either way.
-      }
-    }
-    for (auto& h : held) {
-      const LeasedJob& job = h->job;
-      if (!accepted.count(job.id)) {
-        h->ClaimReport();
-        auto it = statuses.find(job.id);
-        std::string status = it == statuses.end() ? "cancelled" : it->second.first;
-        log::Info("skipping a job PostgreSQL already holds as " + status,
-                  {{"worker_id", options_.id}, {"job_id", job.id}});
-        completer_->Submit({.kind = FinishRecord::Kind::kSkip,
-                            .id = job.id,
-                            .queue = job.queue,
-                            .token = job.token,
-                            .worker_id = options_.id,
-                            .pg_status = status});
-      } else if (!job.malformed_reason.empty()) {
-        h->ClaimReport();
-        log::Warn("dead-lettering a malformed queue entry",
-                  {{"worker_id", options_.id}, {"job_id", job.id}, {"error", job.malformed_reason}});
-        completer_->Submit({.kind = FinishRecord::Kind::kFailed,
-                            .id = job.id,
-                            .queue = job.queue,
-                            .token = job.token,
-                            .worker_id = options_.id,
-                            .attempt = 1,
-                            .attempt_count = 1,
-                            .error = job.malformed_reason,
-                            .started_ms = now,
-                            .finished_ms = now,
-                            .execution_status = "failed"});
-      } else {
+      auto h = in_flight_.Add(std::move(job), timeout);
+      if (h->job.malformed_reason.empty()) {
+        // No PostgreSQL round trip before the job starts: the completer writes
+        // the running mark only if the job outlives a flush window, otherwise
+        // one write records running-and-finished together.
         executor_->Dispatch(h);
+        continue;
       }
+      h->ClaimReport();
+      log::Warn("dead-lettering a malformed queue entry",
+                {{"worker_id", options_.id}, {"job_id", h->job.id}, {"error", h->job.malformed_reason}});
+      completer_->Submit({.kind = FinishRecord::Kind::kFailed,
+                          .id = h->job.id,
+                          .queue = h->job.queue,
+                          .token = h->job.token,
+                          .worker_id = options_.id,
+                          .attempt = 1,
+                          .attempt_count = 1,
+                          .error = h->job.malformed_reason,
+                          .started_ms = now,
+                          .finished_ms = now,
+                          .execution_status = "failed",
+                          .payload = {{"raw", nlohmann::json(h->job.raw)}},
+                          .max_attempts = h->job.envelope.max_attempts});
     }
   }
   fetching_ = false;
@@ -273,7 +234,10 @@ void Worker::Shutdown() {
                         .error = "worker shut down before the job finished",
                         .started_ms = h->started_ms.load(),
                         .finished_ms = clock_.NowMs(),
-                        .execution_status = h->started ? "interrupted" : ""});
+                        .execution_status = h->started ? "interrupted" : "",
+                        .payload = h->job.envelope.payload,
+                        .max_attempts = h->job.envelope.max_attempts,
+                        .tenant_id = h->job.envelope.tenant_id});
   };
   // Jobs not started yet go straight back to the head of their queue.
   for (auto& h : executor_->TakeQueued()) requeue(h);

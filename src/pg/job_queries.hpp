@@ -40,33 +40,55 @@ ON CONFLICT (id) DO UPDATE
   WHERE j.status IN ('queued', 'running', 'retry_scheduled') AND j.lease_token < EXCLUDED.lease_token
 RETURNING j.id)SQL";
 
-// $1: [{id, token, status, result, error, attempt_count, run_at_ms, attempt, worker_id,
-//       exec_status, started_ms, finished_ms}]
-// Ends attempts: applies only where the job is running under that lease token,
-// and logs one job_executions row per applied attempt. Returns the ids applied.
+// $1: [{id, queue, token, status, result, error, attempt_count, max_attempts, run_at_ms,
+//       attempt, worker_id, exec_status, started_ms, finished_ms, payload, tenant_id}]
+// Ends attempts in one statement. An upsert: the row may not exist yet (a
+// foreign producer's job) or may still say queued (the running mark is written
+// only for jobs that outlive a flush window). Applies only to a live job whose
+// lease is ours: running under this token, or live under an older one. Logs
+// one job_executions row per applied attempt. Returns the ids applied.
 inline constexpr const char* kApplyFinishes = R"SQL(
 WITH f AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS f(id text, token bigint, status text,
-    result jsonb, error text, attempt_count int, run_at_ms bigint, attempt int, worker_id text,
-    exec_status text, started_ms bigint, finished_ms bigint)
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS f(id text, queue text, token bigint, status text,
+    result jsonb, error text, attempt_count int, max_attempts int, run_at_ms bigint, attempt int,
+    worker_id text, exec_status text, started_ms bigint, finished_ms bigint, payload jsonb,
+    tenant_id text)
 ), upd AS (
-  UPDATE jobs j SET
-    status = f.status,
-    result = CASE WHEN f.status = 'completed' THEN f.result ELSE j.result END,
-    last_error = COALESCE(f.error, j.last_error),
-    attempt_count = f.attempt_count,
-    completed_at = CASE WHEN f.status IN ('completed', 'failed', 'cancelled')
-                        THEN to_timestamp(f.finished_ms / 1000.0) END,
-    run_at = CASE WHEN f.run_at_ms > 0 THEN to_timestamp(f.run_at_ms / 1000.0) ELSE j.run_at END,
-    updated_at = now()
+  INSERT INTO jobs AS j (id, queue, status, payload, attempt_count, max_attempts, worker_id,
+                         lease_token, started_at, completed_at, result, last_error, run_at,
+                         tenant_id, updated_at)
+  SELECT f.id, f.queue, f.status, COALESCE(f.payload, '{}'::jsonb), f.attempt_count,
+         f.max_attempts, f.worker_id, f.token,
+         CASE WHEN f.started_ms > 0 THEN to_timestamp(f.started_ms / 1000.0) END,
+         CASE WHEN f.status IN ('completed', 'failed', 'cancelled')
+              THEN to_timestamp(f.finished_ms / 1000.0) END,
+         CASE WHEN f.status = 'completed' THEN f.result END, f.error,
+         CASE WHEN f.run_at_ms > 0 THEN to_timestamp(f.run_at_ms / 1000.0) ELSE now() END,
+         f.tenant_id, now()
   FROM f
-  WHERE j.id = f.id AND j.lease_token = f.token AND j.status = 'running'
+  ON CONFLICT (id) DO UPDATE SET
+    status = EXCLUDED.status,
+    worker_id = EXCLUDED.worker_id,
+    lease_token = EXCLUDED.lease_token,
+    started_at = COALESCE(EXCLUDED.started_at, j.started_at),
+    completed_at = EXCLUDED.completed_at,
+    result = COALESCE(EXCLUDED.result, j.result),
+    last_error = COALESCE(EXCLUDED.last_error, j.last_error),
+    attempt_count = EXCLUDED.attempt_count,
+    run_at = CASE WHEN EXCLUDED.status IN ('queued', 'retry_scheduled') THEN EXCLUDED.run_at
+                  ELSE j.run_at END,
+    updated_at = now()
+  WHERE (j.status = 'running' AND j.lease_token = EXCLUDED.lease_token)
+     OR (j.status IN ('queued', 'retry_scheduled', 'running')
+         AND j.lease_token < EXCLUDED.lease_token)
   RETURNING j.id
 ), ins AS (
   INSERT INTO job_executions (job_id, attempt, worker_id, status, error, started_at, finished_at,
                               duration_ms)
-  SELECT f.id, f.attempt, f.worker_id, f.exec_status, f.error, to_timestamp(f.started_ms / 1000.0),
-         to_timestamp(f.finished_ms / 1000.0), GREATEST(f.finished_ms - f.started_ms, 0)
+  SELECT f.id, f.attempt, f.worker_id, f.exec_status, f.error,
+         CASE WHEN f.started_ms > 0 THEN to_timestamp(f.started_ms / 1000.0) END,
+         to_timestamp(f.finished_ms / 1000.0),
+         CASE WHEN f.started_ms > 0 THEN GREATEST(f.finished_ms - f.started_ms, 0) END
   FROM f JOIN upd ON upd.id = f.id
   WHERE f.exec_status <> ''
 )

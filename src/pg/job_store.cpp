@@ -142,8 +142,13 @@ std::vector<std::string> JobStore::ApplyFinishes(const std::vector<core::FinishR
     std::string_view status = PgStatusFor(f.kind);
     if (status.empty()) continue;
     rows.push_back({{"id", f.id},
+                    {"queue", f.queue},
                     {"token", f.token},
                     {"status", status},
+                    {"max_attempts", f.max_attempts},
+                    {"payload", WithoutNul(f.payload.is_null() ? nlohmann::json::object()
+                                                               : f.payload)},
+                    {"tenant_id", OrNull(f.tenant_id)},
                     {"result", f.kind == core::FinishRecord::Kind::kCompleted
                                    ? WithoutNul(f.result)
                                    : nlohmann::json()},
