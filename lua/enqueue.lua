@@ -2,14 +2,30 @@
 -- scheduled set). Also used by the reconciler and `dlq retry` to push again.
 -- KEYS[1] pw:scheduled   KEYS[2] pw:wake
 -- ARGV[1] now_ms
--- ARGV[2..] groups of 6: id, queue, envelope_json, run_at_ms (0 = now), max_attempts, attempt_count
+-- ARGV[2..] groups of 7: id, queue, envelope_json, run_at_ms (0 = now), max_attempts,
+--   attempt_count, tenant_id ('' = none: the job goes on the queue list itself)
 -- A job whose job:<id> hash is live (queued, processing, retry_scheduled) is
 -- already in Redis and is skipped, so pushing twice never duplicates a job.
 -- Returns the number of jobs pushed.
 local now = tonumber(ARGV[1])
+-- Jobs with a tenant wait in a per-tenant list (pw:tq:<queue>:<tenant>); a
+-- ring (pw:tr:<queue>) lists the tenants with work, so fetch can serve them
+-- round-robin. pw:tcount counts tenant-list entries per queue. Jobs without a
+-- tenant (and every foreign producer's plain LPUSH) use the queue list itself.
+local function push_job(queue, tenant, env, at_head)
+  if tenant == nil or tenant == false or tenant == '' then
+    if at_head then redis.call('RPUSH', queue, env) else redis.call('LPUSH', queue, env) end
+    return
+  end
+  local tq = 'pw:tq:' .. queue .. ':' .. tenant
+  local n
+  if at_head then n = redis.call('RPUSH', tq, env) else n = redis.call('LPUSH', tq, env) end
+  if n == 1 then redis.call('RPUSH', 'pw:tr:' .. queue, tenant) end
+  redis.call('HINCRBY', 'pw:tcount', queue, 1)
+end
 local pushed, ready = 0, 0
-for i = 2, #ARGV, 6 do
-  local id, queue, env = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+for i = 2, #ARGV, 7 do
+  local id, queue, env, tenant = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 6]
   local run_at = tonumber(ARGV[i + 3])
   local key = 'job:' .. id
   local status = redis.call('HGET', key, 'status')
@@ -18,11 +34,12 @@ for i = 2, #ARGV, 6 do
     redis.call('HSET', key, 'status', 'queued', 'queue', queue, 'envelope', env,
       'max_attempts', ARGV[i + 4], 'attempt_count', ARGV[i + 5], 'enqueued_at', now,
       'updated_at', now)
+    if tenant ~= '' then redis.call('HSET', key, 'tenant', tenant) end
     if run_at > now then
       redis.call('HSET', key, 'run_at', run_at)
       redis.call('ZADD', KEYS[1], run_at, id)
     else
-      redis.call('LPUSH', queue, env)
+      push_job(queue, tenant, env, false)
       ready = ready + 1
     end
     pushed = pushed + 1

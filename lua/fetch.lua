@@ -10,14 +10,29 @@
 local now = tonumber(ARGV[1])
 local worker, deadline = ARGV[2], tonumber(ARGV[3])
 local max_jobs, promote_limit = tonumber(ARGV[4]), tonumber(ARGV[5])
+-- Jobs with a tenant wait in a per-tenant list (pw:tq:<queue>:<tenant>); a
+-- ring (pw:tr:<queue>) lists the tenants with work, so fetch can serve them
+-- round-robin. pw:tcount counts tenant-list entries per queue. Jobs without a
+-- tenant (and every foreign producer's plain LPUSH) use the queue list itself.
+local function push_job(queue, tenant, env, at_head)
+  if tenant == nil or tenant == false or tenant == '' then
+    if at_head then redis.call('RPUSH', queue, env) else redis.call('LPUSH', queue, env) end
+    return
+  end
+  local tq = 'pw:tq:' .. queue .. ':' .. tenant
+  local n
+  if at_head then n = redis.call('RPUSH', tq, env) else n = redis.call('LPUSH', tq, env) end
+  if n == 1 then redis.call('RPUSH', 'pw:tr:' .. queue, tenant) end
+  redis.call('HINCRBY', 'pw:tcount', queue, 1)
+end
 
 -- 1. Scheduled jobs (retries, delays, reschedules) whose time has come.
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, promote_limit)
 for _, id in ipairs(due) do
   redis.call('ZREM', KEYS[1], id)
-  local h = redis.call('HMGET', 'job:' .. id, 'queue', 'envelope')
+  local h = redis.call('HMGET', 'job:' .. id, 'queue', 'envelope', 'tenant')
   if h[1] and h[2] then
-    redis.call('LPUSH', h[1], h[2])
+    push_job(h[1], h[3], h[2], false)
     redis.call('HSET', 'job:' .. id, 'status', 'queued', 'updated_at', now)
   end
 end
@@ -30,11 +45,46 @@ end
 
 -- 2. Lease jobs, highest priority queue first. Every job gets its own fencing
 -- token; the counter moves once per call (INCRBY) rather than once per job.
+-- Within a queue, the queue list itself and each tenant with work get one job
+-- per round, so one tenant's 100,000-job campaign cannot starve another's 100.
+local function pop_fair(queue, want)
+  local got = {}
+  local ring = 'pw:tr:' .. queue
+  if redis.call('EXISTS', ring) == 0 then
+    local items = redis.call('RPOP', queue, want)
+    return items or got
+  end
+  while #got < want do
+    local progressed = false
+    local e = redis.call('RPOP', queue)
+    if e then
+      got[#got + 1] = e
+      progressed = true
+    end
+    local tenants = redis.call('LLEN', ring)
+    for _ = 1, tenants do
+      if #got >= want then break end
+      local t = redis.call('LMOVE', ring, ring, 'LEFT', 'RIGHT')
+      if not t then break end
+      local tq = 'pw:tq:' .. queue .. ':' .. t
+      local te = redis.call('RPOP', tq)
+      if te then
+        got[#got + 1] = te
+        progressed = true
+        redis.call('HINCRBY', 'pw:tcount', queue, -1)
+      end
+      if redis.call('LLEN', tq) == 0 then redis.call('LREM', ring, 0, t) end
+    end
+    if not progressed then break end
+  end
+  return got
+end
+
 local items_by_queue, total = {}, 0
 for qi = 6, #KEYS do
   if total >= max_jobs then break end
-  local items = redis.call('RPOP', KEYS[qi], max_jobs - total)
-  if items then
+  local items = pop_fair(KEYS[qi], max_jobs - total)
+  if #items > 0 then
     items_by_queue[#items_by_queue + 1] = { KEYS[qi], items }
     total = total + #items
   end
@@ -111,7 +161,10 @@ end
 
 -- 3. Wake another idle worker while work remains; clear stale tokens otherwise.
 local remaining = 0
-for qi = 6, #KEYS do remaining = remaining + redis.call('LLEN', KEYS[qi]) end
+for qi = 6, #KEYS do
+  remaining = remaining + redis.call('LLEN', KEYS[qi])
+    + (tonumber(redis.call('HGET', 'pw:tcount', KEYS[qi])) or 0)
+end
 if remaining > 0 then
   redis.call('LPUSH', KEYS[3], '1')
   redis.call('LTRIM', KEYS[3], 0, 15)

@@ -6,6 +6,21 @@
 -- Returns a flat array, groups of 6: id, queue, old_worker_id, old_lease_token,
 -- attempt_count (after counting the lost attempt), outcome ("requeued" | "failed").
 local now, limit, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+-- Jobs with a tenant wait in a per-tenant list (pw:tq:<queue>:<tenant>); a
+-- ring (pw:tr:<queue>) lists the tenants with work, so fetch can serve them
+-- round-robin. pw:tcount counts tenant-list entries per queue. Jobs without a
+-- tenant (and every foreign producer's plain LPUSH) use the queue list itself.
+local function push_job(queue, tenant, env, at_head)
+  if tenant == nil or tenant == false or tenant == '' then
+    if at_head then redis.call('RPUSH', queue, env) else redis.call('LPUSH', queue, env) end
+    return
+  end
+  local tq = 'pw:tq:' .. queue .. ':' .. tenant
+  local n
+  if at_head then n = redis.call('RPUSH', tq, env) else n = redis.call('LPUSH', tq, env) end
+  if n == 1 then redis.call('RPUSH', 'pw:tr:' .. queue, tenant) end
+  redis.call('HINCRBY', 'pw:tcount', queue, 1)
+end
 local out = {}
 local requeued = false
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
@@ -13,7 +28,7 @@ for _, id in ipairs(expired) do
   redis.call('ZREM', KEYS[1], id)
   local key = 'job:' .. id
   local h = redis.call('HMGET', key, 'queue', 'envelope', 'worker_id', 'lease_token',
-    'attempt_count', 'max_attempts')
+    'attempt_count', 'max_attempts', 'tenant')
   if h[1] and h[2] then
     local attempts = (tonumber(h[5]) or 0) + 1
     local max_attempts = tonumber(h[6]) or tonumber(ARGV[4])
@@ -27,7 +42,7 @@ for _, id in ipairs(expired) do
       redis.call('EXPIRE', key, ttl)
     else
       outcome = 'requeued'
-      redis.call('RPUSH', h[1], h[2])
+      push_job(h[1], h[7], h[2], true)
       redis.call('HSET', key, 'status', 'queued', 'attempt_count', attempts, 'updated_at', now)
       redis.call('HDEL', key, 'worker_id')
       requeued = true

@@ -86,7 +86,8 @@ void AddDlq(CLI::App& app, Context& ctx, int& exit_code) {
                       .max_attempts = j.max_attempts, .attempt_count = 0,
                       .tenant_id = j.tenant_id, .enqueued_at_ms = now};
       pushes.push_back({.id = j.id, .queue = j.queue, .envelope = env.ToWire(),
-                        .max_attempts = j.max_attempts, .attempt_count = 0});
+                        .max_attempts = j.max_attempts, .attempt_count = 0,
+                        .tenant_id = j.tenant_id});
     }
     for (size_t i = 0; i < pushes.size(); i += 1000) {
       std::vector<redis::PushItem> chunk(pushes.begin() + static_cast<long>(i),

@@ -132,6 +132,9 @@ void AddInspect(CLI::App& app, Context& ctx, int& exit_code) {
           {"ZREM", "pw:scheduled", *id}, {"HSET", "job:" + *id, "status", "cancelled"}};
       if (h.count("queue") && h.count("envelope")) {
         cmds.push_back({"LREM", h["queue"], "1", h["envelope"]});
+        if (h.count("tenant")) {
+          cmds.push_back({"LREM", "pw:tq:" + h["queue"] + ":" + h["tenant"], "1", h["envelope"]});
+        }
       }
       broker.connection().Pipeline(cmds);
     }

@@ -92,7 +92,8 @@ std::vector<Enqueued> Client::EnqueueMany(const std::string& queue_name,
                         .envelope = env.ToWire(),
                         .run_at_ms = options.run_at_ms > now ? options.run_at_ms : 0,
                         .max_attempts = max_attempts,
-                        .attempt_count = 0});
+                        .attempt_count = 0,
+                        .tenant_id = options.tenant_id});
     }
     try {
       try {

@@ -38,7 +38,8 @@ int64_t ReconcileOnce(redis::Broker& broker, pg::JobStore& store, int grace_seco
                          .envelope = env.ToWire(),
                          .run_at_ms = j.run_at_ms > now_ms ? j.run_at_ms : 0,
                          .max_attempts = j.max_attempts,
-                         .attempt_count = j.attempt_count});
+                         .attempt_count = j.attempt_count,
+                         .tenant_id = j.tenant_id});
     }
     pushed += broker.Enqueue(missing, now_ms);
     after = jobs.back().id;

@@ -60,10 +60,11 @@ Broker::Broker(RedisUrl url) : conn_(std::move(url)) {}
 int64_t Broker::Enqueue(const std::vector<PushItem>& items, int64_t now_ms) {
   if (items.empty()) return 0;
   std::vector<std::string> args = {std::to_string(now_ms)};
-  args.reserve(1 + items.size() * 6);
+  args.reserve(1 + items.size() * 7);
   for (const auto& it : items) {
     args.insert(args.end(), {it.id, it.queue, it.envelope, std::to_string(it.run_at_ms),
-                             std::to_string(it.max_attempts), std::to_string(it.attempt_count)});
+                             std::to_string(it.max_attempts), std::to_string(it.attempt_count),
+                             it.tenant_id});
   }
   return conn_
       .Eval(GetScript("enqueue"), {std::string(keys::kScheduled), std::string(keys::kWake)}, args)
@@ -235,10 +236,15 @@ bool Broker::TryLock(const std::string& name, const std::string& owner,
 
 std::map<std::string, int64_t> Broker::ReadyCounts(const std::vector<std::string>& queues) {
   std::vector<std::vector<std::string>> cmds;
-  for (const auto& q : queues) cmds.push_back({"LLEN", q});
+  for (const auto& q : queues) {
+    cmds.push_back({"LLEN", q});
+    cmds.push_back({"HGET", "pw:tcount", q});  // jobs waiting in per-tenant lists
+  }
   auto replies = conn_.Pipeline(cmds);
   std::map<std::string, int64_t> out;
-  for (size_t i = 0; i < queues.size(); ++i) out[queues[i]] = replies[i].AsInt();
+  for (size_t i = 0; i < queues.size(); ++i) {
+    out[queues[i]] = replies[2 * i].AsInt() + replies[2 * i + 1].AsInt();
+  }
   return out;
 }
 

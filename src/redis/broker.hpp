@@ -19,6 +19,7 @@ struct PushItem {
   int64_t run_at_ms = 0;
   int max_attempts = 5;
   int attempt_count = 0;
+  std::string tenant_id;  // "" = the queue list itself; else fair share per tenant
 };
 
 struct WorkerRecord {
