@@ -134,11 +134,26 @@ TEST(Chaos, KillsRestartsAndPausesLoseNothing) {
 
   if (paused_index >= 0) workers[static_cast<size_t>(paused_index)].process.Signal(SIGCONT);
   int exited_zero = 0, survivors = 0;
-  for (auto& w : workers) {
+  std::string exit_report;
+  for (size_t i = 0; i < workers.size(); ++i) {
+    auto& w = workers[i];
     if (w.killed) continue;
     ++survivors;
     w.process.Signal(SIGTERM);
-    if (w.process.Wait(std::chrono::seconds(30)) == 0) ++exited_zero;
+  }
+  for (size_t i = 0; i < workers.size(); ++i) {
+    auto& w = workers[i];
+    if (w.killed) continue;
+    auto code = w.process.Wait(std::chrono::seconds(45));
+    if (code == 0) {
+      ++exited_zero;
+      continue;
+    }
+    std::ifstream in(dir / ("worker-" + std::to_string(i) + ".log"));
+    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    exit_report += "worker-" + std::to_string(i) + " exit " +
+                   (code ? std::to_string(*code) : std::string("timeout")) + ", log tail:\n" +
+                   all.substr(all.size() > 1500 ? all.size() - 1500 : 0) + "\n";
   }
   int64_t completed = count("SELECT count(*) FROM jobs WHERE status = 'completed'");
   int64_t failed = count("SELECT count(*) FROM jobs WHERE status = 'failed'");
@@ -179,7 +194,7 @@ TEST(Chaos, KillsRestartsAndPausesLoseNothing) {
   EXPECT_LE(duplicates, bound);
   EXPECT_EQ(disagree, 0);
   EXPECT_EQ(leases + ready + scheduled, 0);
-  EXPECT_EQ(exited_zero, survivors);
+  EXPECT_EQ(exited_zero, survivors) << exit_report;
   EXPECT_TRUE(redis_restarted && pg_restarted && paused);
   postgres.Stop();
   redis.Stop();
