@@ -29,5 +29,7 @@ void AddWorker(CLI::App& app, Context& ctx, int& exit_code);
 void AddEnqueue(CLI::App& app, Context& ctx, int& exit_code);
 void AddDlq(CLI::App& app, Context& ctx, int& exit_code);
 void AddInspect(CLI::App& app, Context& ctx, int& exit_code);
+void AddDashboard(CLI::App& app, Context& ctx, int& exit_code);
+void AddTop(CLI::App& app, Context& ctx, int& exit_code);
 
 }  // namespace postwork::cli
