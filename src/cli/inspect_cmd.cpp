@@ -118,10 +118,10 @@ void AddInspect(CLI::App& app, Context& ctx, int& exit_code) {
     if (ctx.json) {
       std::cout << core::ToJson(overview).dump(2) << "\n";
     } else {
-      std::printf("%-30s %8s %9s %9s %8s %8s %8s %8s %8s %9s\n", "queue", "ready", "scheduled",
+      std::printf("%-32s %8s %9s %9s %8s %8s %8s %8s %8s %9s\n", "queue", "ready", "scheduled",
                   "in_flight", "dead", "done/1m", "fail/1m", "done/1h", "fail/1h", "oldest_s");
       for (const auto& q : overview.queues) {
-        std::printf("%-30s %8lld %9lld %9lld %8lld %8lld %8lld %8lld %8lld %9.1f\n",
+        std::printf("%-32s %8lld %9lld %9lld %8lld %8lld %8lld %8lld %8lld %9.1f\n",
                     q.queue.c_str(), static_cast<long long>(q.ready),
                     static_cast<long long>(q.scheduled), static_cast<long long>(q.in_flight),
                     static_cast<long long>(q.dead), static_cast<long long>(q.processed_1m),

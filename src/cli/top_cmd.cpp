@@ -136,7 +136,7 @@ std::string Frame(redis::Broker& broker, pg::OperatorStore& store, int max_rows)
   out << line;
   if (!o.postgres_error.empty()) out << "PostgreSQL: " << o.postgres_error << "\n";
   out << "\n";
-  std::snprintf(line, sizeof(line), "%-30s %8s %9s %8s %7s %8s %8s %8s\n", "QUEUE", "READY",
+  std::snprintf(line, sizeof(line), "%-32s %8s %9s %8s %7s %8s %8s %8s\n", "QUEUE", "READY",
                 "SCHEDULED", "RUNNING", "DEAD", "DONE/1M", "FAIL/1M", "OLDEST");
   out << line;
   int used = 6;
@@ -146,7 +146,7 @@ std::string Frame(redis::Broker& broker, pg::OperatorStore& store, int max_rows)
       out << "  ... (" << o.queues.size() - static_cast<size_t>(used - 6) << " more)\n";
       break;
     }
-    std::snprintf(line, sizeof(line), "%-30s %8lld %9lld %8lld %7lld %8lld %8lld %8s\n",
+    std::snprintf(line, sizeof(line), "%-32s %8lld %9lld %8lld %7lld %8lld %8lld %8s\n",
                   q.queue.c_str(), static_cast<long long>(q.ready),
                   static_cast<long long>(q.scheduled), static_cast<long long>(q.in_flight),
                   static_cast<long long>(q.dead), static_cast<long long>(q.processed_1m),
