@@ -19,7 +19,7 @@ function el(tag, props, ...children) {
     else if (key === 'testid') node.dataset.testid = value;
     else node.setAttribute(key, value === true ? '' : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -131,7 +131,7 @@ pages.overview = {
       start: h15.start, step: h15.step_seconds, emptyText: 'no jobs finished in the last 15 minutes',
       series: [{ color: COLORS.processed, values: h15.processed }, { color: COLORS.failed, values: h15.failed }],
     });
-    if (Date.now() - this.last24 > 15000) {
+    if (Date.now() - this.last24 > 5000) {
       this.last24 = Date.now();
       const h24 = await api('/api/stats/history?window=24h');
       Charts.line(this.chart24, {
@@ -264,7 +264,7 @@ pages.job = {
     this.header.replaceChildren(el('h1', {}, 'Job ', el('span', { class: 'mono', text: j.id }), ' ', statusBadge(j.status)), buttons);
     const dl = (pairs) => el('dl', { class: 'fields' }, pairs.map(([k, v]) => [el('dt', { text: k }), el('dd', { text: v === '' || v === null || v === undefined ? '-' : v })]));
     const redis = j.redis || {};
-    this.body.replaceChildren(
+    this.body.replaceChildren(...[
       el('div', { class: 'charts' },
         el('div', { class: 'panel' }, el('h2', { text: 'Job' }), dl([
           ['Queue', j.queue], ['Status', j.status], ['Attempts', j.attempt_count + ' of ' + j.max_attempts],
@@ -283,7 +283,7 @@ pages.job = {
           el('td', { class: 'num', text: e.attempt }), el('td', {}, statusBadge(e.status)), el('td', { class: 'mono', text: e.worker_id }),
           el('td', { text: when(e.started_at) }), el('td', { text: when(e.finished_at) }),
           el('td', { class: 'num', text: e.duration_ms + ' ms' }), el('td', { class: 'error-text', text: e.error || '' }))),
-        'No attempt has finished yet.')));
+        'No attempt has finished yet.'))].filter(Boolean));
   },
 };
 

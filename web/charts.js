@@ -70,6 +70,7 @@ const Charts = (() => {
       for (let i = 0; i <= labels; i++) {
         const idx = Math.round((i / labels) * (n - 1));
         const x = pad.left + (idx / (n - 1)) * plotW;
+        ctx.textAlign = i === 0 ? 'left' : (i === labels ? 'right' : 'center');
         ctx.fillText(timeLabel(start + idx * step, step < 60), x, height - pad.bottom + 6);
       }
       for (const s of series) {
