@@ -42,7 +42,12 @@ Overview ReadOverview(redis::Broker& broker, pg::OperatorStore* store,
   for (const auto& c : counts) by_queue[c.queue] = c;
   auto queues = KnownQueues(extra_queues, counts);
   auto ready = broker.ReadyCounts(queues);
-  auto minute = broker.CountersSince(now_ms, 1);
+  // The last 60 seconds from the per-second counters (the current minute's
+  // hash alone would read 0 just after a minute turns).
+  std::map<std::string, int64_t> minute;
+  for (const auto& slot : broker.CounterSeries(false, now_ms / 1000 - 59, 60)) {
+    for (const auto& [field, n] : slot) minute[field] += n;
+  }
   auto hour = broker.CountersSince(now_ms, 60);
   o.scheduled = broker.ScheduledCount();
   o.in_flight = broker.InFlightCount();

@@ -18,6 +18,7 @@ struct QueueRow {
   int64_t scheduled = 0;  // waiting for a later run_at (retries, delays)
   int64_t in_flight = 0;  // running
   int64_t dead = 0;       // dead letters
+  // _1m: the last 60 seconds; _1h: the last 60 minute buckets (this one included).
   int64_t processed_1m = 0, failed_1m = 0, processed_1h = 0, failed_1h = 0, dead_1h = 0;
   double oldest_ready_age_s = 0;  // 0 when the list is empty
 };
