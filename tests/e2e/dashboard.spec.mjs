@@ -183,6 +183,9 @@ try {
     assert.equal(await payload.locator('b, script, img').count(), 0, 'no element was created from the payload');
     assert.equal(await page.evaluate(() => window.__pwned), undefined, 'no script from the payload ran');
     assert.ok((await page.getByTestId('execution-row').count()) === 1);
+    const detail = await page.getByTestId('job-detail').textContent();
+    assert.ok(detail.includes('queue:diagnostic') && detail.includes('1 of 5'), 'the job fields are shown');
+    assert.ok(!detail.includes('[object') && !/\bnull\b/.test(detail.replace(text, '')), 'no raw objects rendered');
     assert.match(await page.getByTestId('last-error').textContent(), /failing attempt 1 of 1/);
     await shot('job-detail');
   });
