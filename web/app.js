@@ -272,7 +272,7 @@ pages.job = {
           ['Created', when(j.created_at)], ['Run at', when(j.run_at)], ['Started', when(j.started_at)],
           ['Finished', when(j.completed_at)], ['Updated', when(j.updated_at)]])),
         el('div', { class: 'panel' }, el('h2', { text: 'Redis state' }),
-          Object.keys(redis).length ? dl(Object.entries(redis).sort().map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]))
+          Object.keys(redis).length ? dl(Object.entries(redis).sort().map(([k, v]) => [k, redisValue(k, v)]))
             : el('div', { class: 'empty', text: 'Redis holds nothing for this job (its record expired).' }))),
       j.last_error ? el('div', { class: 'panel' }, el('h2', { text: 'Last error' }), el('div', { class: 'error-text', testid: 'last-error', text: j.last_error })) : null,
       el('div', { class: 'panel' }, el('h2', { text: 'Payload' }), el('pre', { class: 'payload', testid: 'payload', text: pretty(j.payload) })),
@@ -286,6 +286,13 @@ pages.job = {
         'No attempt has finished yet.'))].filter(Boolean));
   },
 };
+
+// Redis keeps times as epoch milliseconds: show them as local times too.
+function redisValue(key, value) {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  if (/_at$/.test(key) && /^\d{12,}$/.test(text)) return new Date(Number(text)).toLocaleString() + '  (' + text + ')';
+  return text;
+}
 
 pages.dead = {
   mount(main, params) {

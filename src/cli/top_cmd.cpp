@@ -124,9 +124,9 @@ std::string Frame(redis::Broker& broker, pg::OperatorStore& store, int max_rows)
   std::snprintf(line, sizeof(line),
                 "rate (10 s): %.1f processed/s  %.1f failed/s   last minute: %lld processed, "
                 "%lld failed   last hour: %lld processed, %lld failed\n",
-                Rate(recent.processed), Rate(recent.failed),
-                static_cast<long long>(o.processed_1m), static_cast<long long>(o.failed_1m),
-                static_cast<long long>(o.processed_1h), static_cast<long long>(o.failed_1h));
+                Rate(recent.processed), Rate(recent.failed), static_cast<long long>(o.processed_1m),
+                static_cast<long long>(o.failed_1m), static_cast<long long>(o.processed_1h),
+                static_cast<long long>(o.failed_1h));
   out << line;
   std::snprintf(line, sizeof(line),
                 "jobs: %lld ready  %lld scheduled  %lld in flight  %lld dead   workers: %zu\n",
@@ -163,13 +163,12 @@ std::string Frame(redis::Broker& broker, pg::OperatorStore& store, int max_rows)
     if (w.contains("memory_usage") && w["memory_usage"].is_object()) {
       rss = w["memory_usage"].value("rss_bytes", 0.0) / (1024.0 * 1024.0);
     }
-    std::snprintf(line, sizeof(line), "%-44.44s %-9.9s %10lld %8lld %8.1f %8.1f %9s\n",
-                  w.value("worker_id", std::string("?")).c_str(),
-                  w.value("status", std::string("?")).c_str(),
-                  static_cast<long long>(w.value("jobs_processed", int64_t{0})),
-                  static_cast<long long>(w.value("jobs_failed", int64_t{0})),
-                  w.value("average_processing_time", 0.0), rss,
-                  Age(w.value("uptime", 0.0)).c_str());
+    std::snprintf(
+        line, sizeof(line), "%-44.44s %-9.9s %10lld %8lld %8.1f %8.1f %9s\n",
+        w.value("worker_id", std::string("?")).c_str(), w.value("status", std::string("?")).c_str(),
+        static_cast<long long>(w.value("jobs_processed", int64_t{0})),
+        static_cast<long long>(w.value("jobs_failed", int64_t{0})),
+        w.value("average_processing_time", 0.0), rss, Age(w.value("uptime", 0.0)).c_str());
     out << line;
   }
   if (workers.empty()) out << "(no live workers)\n";

@@ -15,9 +15,9 @@ const std::vector<double> kLatencyBuckets = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5,
 JobMetrics::JobMetrics()
     : processed_(registry_.AddCounter("postwork_jobs_processed_total",
                                       "Jobs completed successfully, by queue.", {"queue"})),
-      failed_(registry_.AddCounter(
-          "postwork_jobs_failed_total",
-          "Job attempts that failed (retried or dead-lettered), by queue.", {"queue"})),
+      failed_(registry_.AddCounter("postwork_jobs_failed_total",
+                                   "Job attempts that failed (retried or dead-lettered), by queue.",
+                                   {"queue"})),
       retried_(registry_.AddCounter("postwork_jobs_retried_total",
                                     "Failed attempts scheduled for another try, by queue.",
                                     {"queue"})),
@@ -27,15 +27,14 @@ JobMetrics::JobMetrics()
           {"queue"})),
       reclaimed_(registry_.AddCounter(
           "postwork_jobs_reclaimed_total",
-          "Jobs this process took back from a worker whose lease expired, by queue.",
-          {"queue"})),
+          "Jobs this process took back from a worker whose lease expired, by queue.", {"queue"})),
       duration_(registry_.AddHistogram("postwork_job_duration_seconds",
-                                       "Time a handler ran for one attempt, by queue.",
-                                       {"queue"}, kDurationBuckets)),
-      latency_(registry_.AddHistogram(
-          "postwork_job_start_latency_seconds",
-          "Time from enqueue to the handler's start (queue wait), by queue.", {"queue"},
-          kLatencyBuckets)) {}
+                                       "Time a handler ran for one attempt, by queue.", {"queue"},
+                                       kDurationBuckets)),
+      latency_(
+          registry_.AddHistogram("postwork_job_start_latency_seconds",
+                                 "Time from enqueue to the handler's start (queue wait), by queue.",
+                                 {"queue"}, kLatencyBuckets)) {}
 
 void JobMetrics::Started(const std::string& queue, int attempt, int64_t enqueued_at_ms,
                          int64_t started_ms) {

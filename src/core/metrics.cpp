@@ -33,8 +33,7 @@ std::string LabelSet(const std::vector<std::string>& names, const LabelValues& v
   return out;
 }
 
-void Header(std::string& out, const std::string& name, const std::string& help,
-            const char* type) {
+void Header(std::string& out, const std::string& name, const std::string& help, const char* type) {
   out += "# HELP " + name + " " + EscapeHelp(help) + "\n";
   out += "# TYPE " + name + " " + type + "\n";
 }
@@ -57,8 +56,8 @@ void RenderHistogram(std::string& out, const Family<Histogram>& f) {
              std::to_string(s.cumulative[i]) + "\n";
     }
     out += f.name() + "_sum" + LabelSet(f.label_names(), values) + " " + FormatValue(s.sum) + "\n";
-    out += f.name() + "_count" + LabelSet(f.label_names(), values) + " " +
-           std::to_string(s.count) + "\n";
+    out += f.name() + "_count" + LabelSet(f.label_names(), values) + " " + std::to_string(s.count) +
+           "\n";
   }
 }
 }  // namespace
@@ -119,8 +118,8 @@ Histogram::Histogram(const std::vector<double>& bounds)
 
 void Histogram::Observe(double v) {
   // le is inclusive: a value equal to a bound lands in that bound's bucket.
-  size_t i = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) -
-                                 bounds_.begin());
+  size_t i =
+      static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
   buckets_[i].fetch_add(1, std::memory_order_relaxed);
   sum_.fetch_add(v, std::memory_order_relaxed);
 }
@@ -191,9 +190,9 @@ void Registry::CheckNew(const std::string& name,
     }
   }
   for (const auto& e : families_) {
-    const std::string& existing = e.counter     ? e.counter->name()
-                                  : e.gauge     ? e.gauge->name()
-                                                : e.histogram->name();
+    const std::string& existing = e.counter ? e.counter->name()
+                                  : e.gauge ? e.gauge->name()
+                                            : e.histogram->name();
     if (existing == name) throw std::invalid_argument("metric '" + name + "' registered twice");
   }
 }

@@ -43,10 +43,10 @@ class Histogram {
   void Observe(double v);
 
   struct Snapshot {
-    std::vector<double> bounds;          // as given
-    std::vector<uint64_t> cumulative;    // per bound, then one for +Inf
+    std::vector<double> bounds;        // as given
+    std::vector<uint64_t> cumulative;  // per bound, then one for +Inf
     double sum = 0;
-    uint64_t count = 0;                  // == cumulative.back()
+    uint64_t count = 0;  // == cumulative.back()
   };
   Snapshot Read() const;
 

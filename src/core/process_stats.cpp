@@ -40,9 +40,7 @@ ProcessStats ReadProcessStats() {
     std::vector<std::string> f;
     for (std::string tok; rest >> tok;) f.push_back(tok);
     // f[0] is field 3 (state).
-    auto field = [&](size_t n) -> int64_t {
-      return n - 3 < f.size() ? std::stoll(f[n - 3]) : 0;
-    };
+    auto field = [&](size_t n) -> int64_t { return n - 3 < f.size() ? std::stoll(f[n - 3]) : 0; };
     s.threads = field(20);
     long ticks = ::sysconf(_SC_CLK_TCK);
     if (ticks > 0) {

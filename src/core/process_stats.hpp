@@ -6,7 +6,7 @@
 namespace postwork::core {
 
 struct ProcessStats {
-  double cpu_seconds = 0;         // user + system
+  double cpu_seconds = 0;  // user + system
   int64_t resident_bytes = 0;
   int64_t virtual_bytes = 0;
   int64_t open_fds = 0;

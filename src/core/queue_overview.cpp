@@ -67,7 +67,9 @@ Overview ReadOverview(redis::Broker& broker, pg::OperatorStore* store,
     }
     if (row.ready > 0) {
       int64_t oldest = broker.OldestReadyEnqueuedAt(q);
-      if (oldest > 0) row.oldest_ready_age_s = static_cast<double>(std::max<int64_t>(0, now_ms - oldest)) / 1000.0;
+      if (oldest > 0)
+        row.oldest_ready_age_s =
+            static_cast<double>(std::max<int64_t>(0, now_ms - oldest)) / 1000.0;
     }
     o.ready += row.ready;
     o.processed_1m += row.processed_1m;
@@ -94,16 +96,11 @@ nlohmann::json ToJson(const Overview& o) {
                       {"dead_1h", q.dead_1h},
                       {"oldest_ready_age_s", q.oldest_ready_age_s}});
   }
-  nlohmann::json j = {{"now_ms", o.now_ms},
-                      {"ready", o.ready},
-                      {"scheduled", o.scheduled},
-                      {"in_flight", o.in_flight},
-                      {"dead", o.dead},
-                      {"processed_1m", o.processed_1m},
-                      {"failed_1m", o.failed_1m},
-                      {"processed_1h", o.processed_1h},
-                      {"failed_1h", o.failed_1h},
-                      {"queues", queues}};
+  nlohmann::json j = {{"now_ms", o.now_ms},       {"ready", o.ready},
+                      {"scheduled", o.scheduled}, {"in_flight", o.in_flight},
+                      {"dead", o.dead},           {"processed_1m", o.processed_1m},
+                      {"failed_1m", o.failed_1m}, {"processed_1h", o.processed_1h},
+                      {"failed_1h", o.failed_1h}, {"queues", queues}};
   if (!o.postgres_error.empty()) j["postgres_error"] = o.postgres_error;
   return j;
 }
@@ -137,10 +134,14 @@ Throughput ReadThroughput(redis::Broker& broker, const std::string& window,
       if (colon == std::string::npos) continue;
       if (!queue.empty() && field.compare(colon + 1, std::string::npos, queue) != 0) continue;
       std::string_view kind(field.data(), colon);
-      if (kind == "processed") p += n;
-      else if (kind == "failed") f += n;
-      else if (kind == "retried") r += n;
-      else if (kind == "dead") d += n;
+      if (kind == "processed")
+        p += n;
+      else if (kind == "failed")
+        f += n;
+      else if (kind == "retried")
+        r += n;
+      else if (kind == "dead")
+        d += n;
     }
     t.processed.push_back(p);
     t.failed.push_back(f);
@@ -151,8 +152,12 @@ Throughput ReadThroughput(redis::Broker& broker, const std::string& window,
 }
 
 nlohmann::json ToJson(const Throughput& t) {
-  return {{"window", t.window},   {"start", t.start_s},     {"step_seconds", t.step_s},
-          {"processed", t.processed}, {"failed", t.failed}, {"retried", t.retried},
+  return {{"window", t.window},
+          {"start", t.start_s},
+          {"step_seconds", t.step_s},
+          {"processed", t.processed},
+          {"failed", t.failed},
+          {"retried", t.retried},
           {"dead", t.dead}};
 }
 

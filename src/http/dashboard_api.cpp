@@ -103,108 +103,113 @@ std::string QueueParam(const httplib::Request& req) {
 }  // namespace
 
 void RegisterDashboardApi(httplib::Server& server, const DashboardApiOptions& o) {
-  server.Get("/api/overview", Guarded(o, [](Stores& s, const httplib::Request&,
-                                           httplib::Response& res) {
-    nlohmann::json workers;
-    auto queues = WorkerQueues(s.broker, &workers);
-    auto j = core::ToJson(core::ReadOverview(s.broker, &s.ops, queues, Now()));
-    j["workers"] = workers.size();
-    Json(res, j);
-  }));
+  server.Get("/api/overview",
+             Guarded(o, [](Stores& s, const httplib::Request&, httplib::Response& res) {
+               nlohmann::json workers;
+               auto queues = WorkerQueues(s.broker, &workers);
+               auto j = core::ToJson(core::ReadOverview(s.broker, &s.ops, queues, Now()));
+               j["workers"] = workers.size();
+               Json(res, j);
+             }));
 
-  server.Get("/api/queues", Guarded(o, [](Stores& s, const httplib::Request&,
-                                         httplib::Response& res) {
-    auto queues = WorkerQueues(s.broker, nullptr);
-    Json(res, core::ToJson(core::ReadOverview(s.broker, &s.ops, queues, Now()))["queues"]);
-  }));
+  server.Get(
+      "/api/queues", Guarded(o, [](Stores& s, const httplib::Request&, httplib::Response& res) {
+        auto queues = WorkerQueues(s.broker, nullptr);
+        Json(res, core::ToJson(core::ReadOverview(s.broker, &s.ops, queues, Now()))["queues"]);
+      }));
 
-  server.Get("/api/workers", Guarded(o, [](Stores& s, const httplib::Request&,
-                                          httplib::Response& res) {
-    nlohmann::json workers;
-    WorkerQueues(s.broker, &workers);
-    Json(res, workers);
-  }));
+  server.Get("/api/workers",
+             Guarded(o, [](Stores& s, const httplib::Request&, httplib::Response& res) {
+               nlohmann::json workers;
+               WorkerQueues(s.broker, &workers);
+               Json(res, workers);
+             }));
 
-  server.Get("/api/jobs", Guarded(o, [](Stores& s, const httplib::Request& req,
-                                       httplib::Response& res) {
-    pg::JobFilter f{.queue = QueueParam(req),
-                    .status = req.get_param_value("status"),
-                    .tenant = req.get_param_value("tenant"),
-                    .limit = LimitParam(req, 50)};
-    if (!f.status.empty() && !ParseJobStatus(f.status)) {
-      throw ConfigError("status: one of queued, running, completed, retry_scheduled, failed, "
-                        "cancelled");
-    }
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& j : s.jobs.List(f)) out.push_back(core::JobJson(j));
-    Json(res, out);
-  }));
+  server.Get("/api/jobs",
+             Guarded(o, [](Stores& s, const httplib::Request& req, httplib::Response& res) {
+               pg::JobFilter f{.queue = QueueParam(req),
+                               .status = req.get_param_value("status"),
+                               .tenant = req.get_param_value("tenant"),
+                               .limit = LimitParam(req, 50)};
+               if (!f.status.empty() && !ParseJobStatus(f.status)) {
+                 throw ConfigError(
+                     "status: one of queued, running, completed, retry_scheduled, failed, "
+                     "cancelled");
+               }
+               nlohmann::json out = nlohmann::json::array();
+               for (const auto& j : s.jobs.List(f)) out.push_back(core::JobJson(j));
+               Json(res, out);
+             }));
 
-  server.Get(R"(/api/jobs/([^/]+))", Guarded(o, [](Stores& s, const httplib::Request& req,
-                                                  httplib::Response& res) {
-    auto detail = core::JobDetail(s.jobs, &s.broker, req.matches[1]);
-    if (!detail) return Error(res, 404, "no job with this id");
-    Json(res, *detail);
-  }));
+  server.Get(R"(/api/jobs/([^/]+))",
+             Guarded(o, [](Stores& s, const httplib::Request& req, httplib::Response& res) {
+               auto detail = core::JobDetail(s.jobs, &s.broker, req.matches[1]);
+               if (!detail) return Error(res, 404, "no job with this id");
+               Json(res, *detail);
+             }));
 
-  server.Post(R"(/api/jobs/([^/]+)/retry)", Guarded(o, [](Stores& s, const httplib::Request& req,
-                                                         httplib::Response& res) {
-    std::string id = req.matches[1];
-    auto requeued = core::RetryDeadJobs(s.jobs, s.broker, {id}, "", false, Now());
-    if (requeued.empty()) {
-      if (!s.jobs.Get(id)) return Error(res, 404, "no job with this id");
-      return Error(res, 409, "only a dead (failed) job can be retried");
-    }
-    log::Info("dashboard: dead job retried", {{"job_id", id}});
-    Json(res, {{"requeued", requeued}});
-  }));
+  server.Post(R"(/api/jobs/([^/]+)/retry)",
+              Guarded(o, [](Stores& s, const httplib::Request& req, httplib::Response& res) {
+                std::string id = req.matches[1];
+                auto requeued = core::RetryDeadJobs(s.jobs, s.broker, {id}, "", false, Now());
+                if (requeued.empty()) {
+                  if (!s.jobs.Get(id)) return Error(res, 404, "no job with this id");
+                  return Error(res, 409, "only a dead (failed) job can be retried");
+                }
+                log::Info("dashboard: dead job retried", {{"job_id", id}});
+                Json(res, {{"requeued", requeued}});
+              }));
 
-  server.Post(R"(/api/jobs/([^/]+)/cancel)", Guarded(o, [](Stores& s, const httplib::Request& req,
-                                                          httplib::Response& res) {
-    std::string id = req.matches[1];
-    if (!core::CancelJob(s.jobs, &s.broker, id)) {
-      if (!s.jobs.Get(id)) return Error(res, 404, "no job with this id");
-      return Error(res, 409, "only a queued or scheduled job can be cancelled");
-    }
-    log::Info("dashboard: job cancelled", {{"job_id", id}});
-    Json(res, {{"cancelled", id}});
-  }));
+  server.Post(R"(/api/jobs/([^/]+)/cancel)",
+              Guarded(o, [](Stores& s, const httplib::Request& req, httplib::Response& res) {
+                std::string id = req.matches[1];
+                if (!core::CancelJob(s.jobs, &s.broker, id)) {
+                  if (!s.jobs.Get(id)) return Error(res, 404, "no job with this id");
+                  return Error(res, 409, "only a queued or scheduled job can be cancelled");
+                }
+                log::Info("dashboard: job cancelled", {{"job_id", id}});
+                Json(res, {{"cancelled", id}});
+              }));
 
-  server.Delete(R"(/api/jobs/([^/]+))", Guarded(o, [](Stores& s, const httplib::Request& req,
-                                                     httplib::Response& res) {
-    std::string id = req.matches[1];
-    switch (core::DeleteJob(s.jobs, s.ops, s.broker, id)) {
-      case core::DeleteOutcome::kDeleted:
-        log::Info("dashboard: job deleted", {{"job_id", id}});
-        return Json(res, {{"deleted", id}});
-      case core::DeleteOutcome::kNotFound:
-        return Error(res, 404, "no job with this id");
-      case core::DeleteOutcome::kNotFinished:
-        return Error(res, 409, "only a completed or dead job can be deleted (cancel it first)");
-    }
-  }));
+  server.Delete(R"(/api/jobs/([^/]+))",
+                Guarded(o, [](Stores& s, const httplib::Request& req, httplib::Response& res) {
+                  std::string id = req.matches[1];
+                  switch (core::DeleteJob(s.jobs, s.ops, s.broker, id)) {
+                    case core::DeleteOutcome::kDeleted:
+                      log::Info("dashboard: job deleted", {{"job_id", id}});
+                      return Json(res, {{"deleted", id}});
+                    case core::DeleteOutcome::kNotFound:
+                      return Error(res, 404, "no job with this id");
+                    case core::DeleteOutcome::kNotFinished:
+                      return Error(res, 409,
+                                   "only a completed or dead job can be deleted (cancel it first)");
+                  }
+                }));
 
-  server.Post("/api/dlq/retry-all", Guarded(o, [](Stores& s, const httplib::Request& req,
-                                                 httplib::Response& res) {
-    auto requeued = core::RetryDeadJobs(s.jobs, s.broker, {}, QueueParam(req), true, Now());
-    log::Info("dashboard: dead letters retried", {{"jobs", std::to_string(requeued.size())}});
-    Json(res, {{"requeued", requeued.size()}});
-  }));
+  server.Post(
+      "/api/dlq/retry-all",
+      Guarded(o, [](Stores& s, const httplib::Request& req, httplib::Response& res) {
+        auto requeued = core::RetryDeadJobs(s.jobs, s.broker, {}, QueueParam(req), true, Now());
+        log::Info("dashboard: dead letters retried", {{"jobs", std::to_string(requeued.size())}});
+        Json(res, {{"requeued", requeued.size()}});
+      }));
 
-  server.Get("/api/stats/history", Guarded(o, [](Stores& s, const httplib::Request& req,
-                                                httplib::Response& res) {
-    std::string window = req.has_param("window") ? req.get_param_value("window") : "15m";
-    Json(res, core::ToJson(core::ReadThroughput(s.broker, window, QueueParam(req), Now())));
-  }));
+  server.Get("/api/stats/history",
+             Guarded(o, [](Stores& s, const httplib::Request& req, httplib::Response& res) {
+               std::string window = req.has_param("window") ? req.get_param_value("window") : "15m";
+               Json(res,
+                    core::ToJson(core::ReadThroughput(s.broker, window, QueueParam(req), Now())));
+             }));
 
-  server.Get("/api/campaigns", Guarded(o, [](Stores& s, const httplib::Request& req,
-                                            httplib::Response& res) {
-    auto rows = s.ops.Campaigns(LimitParam(req, 100));
-    if (!rows) return Json(res, {{"available", false}, {"campaigns", nlohmann::json::array()}});
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& r : *rows) list.push_back(nlohmann::json::parse(r, nullptr, false));
-    Json(res, {{"available", true}, {"campaigns", list}});
-  }));
+  server.Get("/api/campaigns",
+             Guarded(o, [](Stores& s, const httplib::Request& req, httplib::Response& res) {
+               auto rows = s.ops.Campaigns(LimitParam(req, 100));
+               if (!rows)
+                 return Json(res, {{"available", false}, {"campaigns", nlohmann::json::array()}});
+               nlohmann::json list = nlohmann::json::array();
+               for (const auto& r : *rows) list.push_back(nlohmann::json::parse(r, nullptr, false));
+               Json(res, {{"available", true}, {"campaigns", list}});
+             }));
 
   server.Get(R"(/api/.*)", [](const httplib::Request&, httplib::Response& res) {
     Error(res, 404, "no such API endpoint");

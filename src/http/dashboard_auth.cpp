@@ -28,16 +28,18 @@ bool TokenMatches(const std::string& expected, const std::string& given) {
 std::optional<AuthDenial> Authorize(const AuthPolicy& policy, const AuthRequest& request) {
   if (policy.loopback && !IsLoopbackHost(HostWithoutPort(request.host_header))) {
     return AuthDenial{.status = 403,
-                      .error = "this dashboard answers only to a loopback Host (localhost, "
-                               "127.0.0.1, [::1])"};
+                      .error =
+                          "this dashboard answers only to a loopback Host (localhost, "
+                          "127.0.0.1, [::1])"};
   }
   if (request.path.rfind("/api/", 0) != 0) return std::nullopt;  // static assets hold no data
   bool mutation = request.method != "GET" && request.method != "HEAD";
   if (!mutation && policy.loopback) return std::nullopt;
   if (policy.token.empty()) {
     return AuthDenial{.status = 401,
-                      .error = "actions are disabled: start the dashboard with "
-                               "POSTWORK_DASHBOARD_TOKEN set"};
+                      .error =
+                          "actions are disabled: start the dashboard with "
+                          "POSTWORK_DASHBOARD_TOKEN set"};
   }
   const std::string prefix = "Bearer ";
   const std::string& h = request.authorization_header;

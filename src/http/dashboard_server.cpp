@@ -2,9 +2,8 @@
 
 #include <httplib.h>
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string_view>
 
 #include "app/log.hpp"
@@ -20,7 +19,8 @@ namespace postwork::http {
 namespace {
 std::string ContentType(const std::string& name) {
   auto ends = [&](std::string_view ext) {
-    return name.size() >= ext.size() && name.compare(name.size() - ext.size(), ext.size(), ext) == 0;
+    return name.size() >= ext.size() &&
+           name.compare(name.size() - ext.size(), ext.size(), ext) == 0;
   };
   if (ends(".html")) return "text/html; charset=utf-8";
   if (ends(".js")) return "text/javascript; charset=utf-8";
@@ -62,28 +62,25 @@ DashboardServer::DashboardServer(DashboardOptions options) : options_(std::move(
   auto server = std::make_unique<httplib::Server>();
   ApplySecurityHeaders(*server);
   server->set_payload_max_length(64 * 1024);  // the API takes no bodies worth more
-  server->set_pre_routing_handler(
-      [policy](const httplib::Request& req, httplib::Response& res) {
-        auto denial = Authorize(policy, {.method = req.method,
-                                         .path = req.path,
-                                         .host_header = req.get_header_value("Host"),
-                                         .authorization_header =
-                                             req.get_header_value("Authorization")});
-        if (!denial) return httplib::Server::HandlerResponse::Unhandled;
-        res.status = denial->status;
-        if (denial->status == 401) res.set_header("WWW-Authenticate", "Bearer");
-        res.set_content(nlohmann::json{{"error", denial->error}}.dump(), "application/json");
-        return httplib::Server::HandlerResponse::Handled;
-      });
-  RegisterDashboardApi(*server, {.redis_url = options_.redis_url,
-                                 .database_url = options_.database_url});
-  server->Get("/", [](const httplib::Request&, httplib::Response& res) {
-    ServeAsset("index.html", res);
+  server->set_pre_routing_handler([policy](const httplib::Request& req, httplib::Response& res) {
+    auto denial =
+        Authorize(policy, {.method = req.method,
+                           .path = req.path,
+                           .host_header = req.get_header_value("Host"),
+                           .authorization_header = req.get_header_value("Authorization")});
+    if (!denial) return httplib::Server::HandlerResponse::Unhandled;
+    res.status = denial->status;
+    if (denial->status == 401) res.set_header("WWW-Authenticate", "Bearer");
+    res.set_content(nlohmann::json{{"error", denial->error}}.dump(), "application/json");
+    return httplib::Server::HandlerResponse::Handled;
   });
-  server->Get(R"(/([A-Za-z0-9_-]+\.(?:js|css|html)))",
-              [](const httplib::Request& req, httplib::Response& res) {
-                ServeAsset(req.matches[1], res);
-              });
+  RegisterDashboardApi(*server,
+                       {.redis_url = options_.redis_url, .database_url = options_.database_url});
+  server->Get(
+      "/", [](const httplib::Request&, httplib::Response& res) { ServeAsset("index.html", res); });
+  server->Get(
+      R"(/([A-Za-z0-9_-]+\.(?:js|css|html)))",
+      [](const httplib::Request& req, httplib::Response& res) { ServeAsset(req.matches[1], res); });
   server->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     std::string what = res.status == 404 ? "not found" : "HTTP " + std::to_string(res.status);
@@ -93,24 +90,23 @@ DashboardServer::DashboardServer(DashboardOptions options) : options_(std::move(
       res.set_content(what + "\n", "text/plain; charset=utf-8");
     }
   });
-  server->set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unknown error";
-        try {
-          std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        log::Error("dashboard request failed", {{"path", req.path}, {"error", what}});
-        res.status = 500;
-        res.set_content(nlohmann::json{{"error", log::MaskSecrets(what)}}.dump(),
-                        "application/json");
-      });
+  server->set_exception_handler([](const httplib::Request& req, httplib::Response& res,
+                                   std::exception_ptr ep) {
+    std::string what = "unknown error";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    log::Error("dashboard request failed", {{"path", req.path}, {"error", what}});
+    res.status = 500;
+    res.set_content(nlohmann::json{{"error", log::MaskSecrets(what)}}.dump(), "application/json");
+  });
   listener_ = std::make_unique<Listener>(std::move(server), address);
-  log::Info("dashboard listening", {{"url", listener_->url()},
-                                    {"actions", options_.token.empty() ? "disabled (no token)"
-                                                                       : "enabled (token)"}});
+  log::Info("dashboard listening",
+            {{"url", listener_->url()},
+             {"actions", options_.token.empty() ? "disabled (no token)" : "enabled (token)"}});
 }
 
 DashboardServer::~DashboardServer() { listener_->Stop(); }

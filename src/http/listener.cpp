@@ -20,8 +20,8 @@ ListenAddress ParseListenAddress(const std::string& text) {
     host = host.substr(1, host.size() - 2);
   }
   if (!host.empty()) a.host = host;
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(port) > 65535) {
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
     throw ConfigError("listen address '" + text + "': the port must be 0..65535");
   }
   a.port = std::stoi(port);

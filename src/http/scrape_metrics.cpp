@@ -19,20 +19,20 @@ ScrapeMetrics::ScrapeMetrics(ScrapeOptions options, core::Worker& worker, Depend
       oldest_age_(registry_.AddGauge("postwork_queue_oldest_ready_age_seconds",
                                      "Age of the oldest ready job per queue (0 when empty).",
                                      {"queue"})),
-      dependency_up_(registry_.AddGauge(
-          "postwork_dependency_up", "1 when the dependency answered at this scrape, else 0.",
-          {"dependency"})),
-      redis_errors_(registry_.AddCounter(
-          "postwork_redis_errors_total", "Redis calls of this worker that failed (unavailable "
+      dependency_up_(registry_.AddGauge("postwork_dependency_up",
+                                        "1 when the dependency answered at this scrape, else 0.",
+                                        {"dependency"})),
+      redis_errors_(registry_.AddCounter("postwork_redis_errors_total",
+                                         "Redis calls of this worker that failed (unavailable "
                                          "or a command error).")),
       postgres_errors_(registry_.AddCounter("postwork_postgres_errors_total",
                                             "PostgreSQL calls of this worker that failed.")),
       worker_info_(registry_.AddGauge("postwork_worker_info",
                                       "Always 1; labels name this worker and its version.",
                                       {"worker_id", "version"})),
-      worker_fetching_(registry_.AddGauge(
-          "postwork_worker_fetching",
-          "1 while the worker fetches jobs; 0 during an outage or shutdown.")),
+      worker_fetching_(
+          registry_.AddGauge("postwork_worker_fetching",
+                             "1 while the worker fetches jobs; 0 during an outage or shutdown.")),
       cpu_(registry_.AddCounter("process_cpu_seconds_total",
                                 "User and system CPU time spent, in seconds.")),
       rss_(registry_.AddGauge("process_resident_memory_bytes", "Resident memory size in bytes.")),

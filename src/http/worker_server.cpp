@@ -26,7 +26,8 @@ WorkerServer::WorkerServer(WorkerServerOptions options, core::Worker& worker)
       reasons.push_back("shutting down");
     } else {
       auto probe = probe_.Check();
-      if (!probe.redis_ok) reasons.push_back(log::MaskSecrets("Redis unavailable: " + probe.redis_error));
+      if (!probe.redis_ok)
+        reasons.push_back(log::MaskSecrets("Redis unavailable: " + probe.redis_error));
       if (!probe.postgres_ok) {
         reasons.push_back(log::MaskSecrets("PostgreSQL unavailable: " + probe.postgres_error));
       }
@@ -34,11 +35,9 @@ WorkerServer::WorkerServer(WorkerServerOptions options, core::Worker& worker)
     }
     bool ready = reasons.empty();
     res.status = ready ? 200 : 503;
-    res.set_content(nlohmann::json{{"ready", ready},
-                                   {"worker_id", worker_.id()},
-                                   {"reasons", reasons}}
-                        .dump(),
-                    "application/json");
+    res.set_content(
+        nlohmann::json{{"ready", ready}, {"worker_id", worker_.id()}, {"reasons", reasons}}.dump(),
+        "application/json");
   });
   server->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     res.set_header("Cache-Control", "no-store");

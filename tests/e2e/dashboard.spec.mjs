@@ -241,6 +241,18 @@ try {
     await shot('campaigns');
   });
 
+  await step('the terminal views render (screenshots for docs/operations.md)', async () => {
+    for (const [name, args] of [['top', ['top', '--iterations', '1']], ['stats', ['stats']], ['workers', ['workers']]]) {
+      const text = postwork(args);
+      assert.ok(text.length > 0);
+      await page.setContent('<body style="margin:0;background:#101522"><pre id="t" style="display:inline-block;margin:0;padding:16px;color:#d7e0ee;font:13px/1.4 DejaVu Sans Mono,monospace"></pre></body>');
+      await page.locator('#t').evaluate((node, value) => { node.textContent = value; }, text);
+      const file = join(artifacts, `cli-${name}.png`);
+      await page.locator('#t').screenshot({ path: file });
+      console.log('dashboard e2e: screenshot ' + file);
+    }
+  });
+
   assert.deepEqual(pageErrors, [], 'no JavaScript errors on the pages');
 } catch (e) {
   await page.screenshot({ path: join(artifacts, 'dashboard-failure.png'), fullPage: true }).catch(() => {});

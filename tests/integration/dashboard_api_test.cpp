@@ -25,16 +25,16 @@ class DashboardApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ResetState();
-    server_ = std::make_unique<http::DashboardServer>(http::DashboardOptions{
-        .listen = "127.0.0.1:0",
-        .token = kToken,
-        .redis_url = Servers().redis_url,
-        .database_url = Servers().database_url});
+    server_ = std::make_unique<http::DashboardServer>(
+        http::DashboardOptions{.listen = "127.0.0.1:0",
+                               .token = kToken,
+                               .redis_url = Servers().redis_url,
+                               .database_url = Servers().database_url});
     http_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
   }
   Client& client() {
-    static Client c(ClientOptions{.redis_url = Servers().redis_url,
-                                  .database_url = Servers().database_url});
+    static Client c(
+        ClientOptions{.redis_url = Servers().redis_url, .database_url = Servers().database_url});
     return c;
   }
   nlohmann::json Get(const std::string& path, int want = 200) {
@@ -75,7 +75,8 @@ TEST_F(DashboardApiTest, ReadEndpointsServeTheEnginesState) {
   std::vector<nlohmann::json> ok(5, nlohmann::json{{"sleep_ms", 1}});
   client().EnqueueMany("diagnostic", ok, {.tenant_id = "tenant-7"});
   auto dead = DeadJob(w);
-  ASSERT_TRUE(WaitFor([&] { return QueryInt("SELECT count(*) FROM jobs WHERE status='completed'") == 5; }));
+  ASSERT_TRUE(
+      WaitFor([&] { return QueryInt("SELECT count(*) FROM jobs WHERE status='completed'") == 5; }));
   client().EnqueueMany("webhook:process", std::vector<nlohmann::json>(2, nlohmann::json::object()));
 
   auto overview = Get("/api/overview");
@@ -191,7 +192,8 @@ TEST_F(DashboardApiTest, OffLoopbackEveryRequestNeedsTheToken) {
                                  .database_url = Servers().database_url});
   httplib::Client c("127.0.0.1", exposed.port());
   EXPECT_EQ(c.Get("/api/overview")->status, 401);
-  EXPECT_EQ(c.Get("/api/overview", {{"Authorization", std::string("Bearer ") + kToken}})->status, 200);
+  EXPECT_EQ(c.Get("/api/overview", {{"Authorization", std::string("Bearer ") + kToken}})->status,
+            200);
   EXPECT_EQ(c.Get("/")->status, 200);  // the page itself holds no data
 }
 
@@ -215,7 +217,10 @@ TEST_F(DashboardApiTest, RetryCancelDeleteAndRetryAll) {
   EXPECT_EQ(Act("POST", "/api/jobs/" + done + "/retry").first, 409);
   EXPECT_EQ(Act("POST", "/api/jobs/" + done + "/cancel").first, 409);
 
-  auto later = client().Enqueue("diagnostic", {}, {.run_at_ms = core::SystemClock::Instance().NowMs() + 3600000}).id;
+  auto later =
+      client()
+          .Enqueue("diagnostic", {}, {.run_at_ms = core::SystemClock::Instance().NowMs() + 3600000})
+          .id;
   EXPECT_EQ(Act("DELETE", "/api/jobs/" + later).first, 409);  // live: cancel first
   EXPECT_EQ(Act("POST", "/api/jobs/" + later + "/cancel").first, 200);
   EXPECT_EQ(Status(later), "cancelled");
@@ -246,7 +251,8 @@ TEST_F(DashboardApiTest, PayloadsComeBackAsJsonDataNeverAsMarkup) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
   EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff");
-  EXPECT_NE(res->get_header_value("Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+  EXPECT_NE(res->get_header_value("Content-Security-Policy").find("script-src 'self'"),
+            std::string::npos);
   EXPECT_EQ(nlohmann::json::parse(res->body)["payload"]["note"], "<script>alert(1)</script>");
 }
 
@@ -261,7 +267,8 @@ TEST_F(DashboardApiTest, PagesAreServedFromTheBinary) {
     ASSERT_TRUE(r) << asset;
     EXPECT_EQ(r->status, 200) << asset;
   }
-  EXPECT_EQ(http_->Get("/app.js")->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(http_->Get("/app.js")->get_header_value("Content-Type"),
+            "text/javascript; charset=utf-8");
   EXPECT_EQ(http_->Get("/nothing.js")->status, 404);
   EXPECT_EQ(http_->Get("/../CMakeLists.txt")->status, 404);
 }

@@ -16,15 +16,16 @@ class OperatorCliTest : public ::testing::Test {
  protected:
   void SetUp() override { ResetState(); }
   Client& client() {
-    static Client c(ClientOptions{.redis_url = Servers().redis_url,
-                                  .database_url = Servers().database_url});
+    static Client c(
+        ClientOptions{.redis_url = Servers().redis_url, .database_url = Servers().database_url});
     return c;
   }
 };
 
 TEST_F(OperatorCliTest, StatsShowsEveryStatePerQueue) {
   client().EnqueueMany("email-sending", std::vector<nlohmann::json>(4, nlohmann::json::object()));
-  client().Enqueue("email-sending", {}, {.run_at_ms = core::SystemClock::Instance().NowMs() + 3600000});
+  client().Enqueue("email-sending", {},
+                   {.run_at_ms = core::SystemClock::Instance().NowMs() + 3600000});
   auto [code, out] = RunPostwork({"stats", "--json"});
   ASSERT_EQ(code, 0) << out;
   auto j = nlohmann::json::parse(out);
@@ -55,14 +56,18 @@ TEST_F(OperatorCliTest, TopDrawsQueuesWorkersAndRates) {
   RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), handlers);
   std::vector<nlohmann::json> jobs(10, nlohmann::json::object());
   client().EnqueueMany("diagnostic", jobs);
-  ASSERT_TRUE(WaitFor([&] { return QueryInt("SELECT count(*) FROM jobs WHERE status='completed'") == 10; }));
+  ASSERT_TRUE(WaitFor(
+      [&] { return QueryInt("SELECT count(*) FROM jobs WHERE status='completed'") == 10; }));
   // The heartbeat that lists the worker comes within a few seconds.
   std::string frame;
-  ASSERT_TRUE(WaitFor([&] {
-    auto [code, out] = RunPostwork({"top", "--iterations", "1"});
-    frame = out;
-    return code == 0 && out.find(w.worker().id()) != std::string::npos;
-  }, std::chrono::seconds(20))) << frame;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto [code, out] = RunPostwork({"top", "--iterations", "1"});
+        frame = out;
+        return code == 0 && out.find(w.worker().id()) != std::string::npos;
+      },
+      std::chrono::seconds(20)))
+      << frame;
   EXPECT_NE(frame.find("QUEUE"), std::string::npos);
   EXPECT_NE(frame.find("queue:diagnostic"), std::string::npos);
   EXPECT_NE(frame.find("processed/s"), std::string::npos);
@@ -72,8 +77,8 @@ TEST_F(OperatorCliTest, TopDrawsQueuesWorkersAndRates) {
 
 TEST_F(OperatorCliTest, WorkerProcessServesItsEndpointsWithHttpFlag) {
   int port = devenv::FreePort();
-  auto proc = StartPostwork({"worker", "--queues", "diagnostic", "--http",
-                             "127.0.0.1:" + std::to_string(port)});
+  auto proc = StartPostwork(
+      {"worker", "--queues", "diagnostic", "--http", "127.0.0.1:" + std::to_string(port)});
   httplib::Client http("127.0.0.1", port);
   ASSERT_TRUE(WaitFor([&] {
     auto r = http.Get("/ready");

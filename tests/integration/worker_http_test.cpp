@@ -28,8 +28,8 @@ class WorkerHttpTest : public ::testing::Test {
  protected:
   void SetUp() override { ResetState(); }
   Client& client() {
-    static Client c(ClientOptions{.redis_url = Servers().redis_url,
-                                  .database_url = Servers().database_url});
+    static Client c(
+        ClientOptions{.redis_url = Servers().redis_url, .database_url = Servers().database_url});
     return c;
   }
   static http::WorkerServerOptions Options() {
@@ -118,18 +118,19 @@ TEST_F(WorkerHttpTest, MetricsCountOutcomesTimeJobsAndShowDepths) {
   auto retried = client().Enqueue("diagnostic", {{"fail_attempts", 1}}).id;
   auto dead = client().Enqueue("diagnostic", {{"fail_attempts", 1}, {"permanent", true}}).id;
   // One for later: scheduled.
-  client().Enqueue("diagnostic", {}, {.run_at_ms = core::SystemClock::Instance().NowMs() + 3600000});
+  client().Enqueue("diagnostic", {},
+                   {.run_at_ms = core::SystemClock::Instance().NowMs() + 3600000});
   // Jobs on a queue no worker serves show as ready, with an age.
-  client().EnqueueMany("email-sending:low", std::vector<nlohmann::json>(3, nlohmann::json::object()));
+  client().EnqueueMany("email-sending:low",
+                       std::vector<nlohmann::json>(3, nlohmann::json::object()));
 
   auto opts = TestWorkerOptions({"queue:diagnostic"});
   RunningWorker w(opts, Diagnostic());
   http::WorkerServer server(Options(), w.worker());
   ASSERT_TRUE(WaitFor([&] { return Status(retried) == "completed"; }));  // after a 2 s backoff
   ASSERT_TRUE(WaitFor([&] { return Status(dead) == "failed"; }));
-  ASSERT_TRUE(WaitFor([&] {
-    return QueryInt("SELECT count(*) FROM jobs WHERE status = 'completed'") == 21;
-  }));
+  ASSERT_TRUE(WaitFor(
+      [&] { return QueryInt("SELECT count(*) FROM jobs WHERE status = 'completed'") == 21; }));
 
   httplib::Client http("127.0.0.1", server.port());
   auto res = http.Get("/metrics");
@@ -146,17 +147,26 @@ TEST_F(WorkerHttpTest, MetricsCountOutcomesTimeJobsAndShowDepths) {
   EXPECT_EQ(m.Value("postwork_job_duration_seconds_count", q), 23);
   EXPECT_GE(m.Value("postwork_job_duration_seconds_sum", q), 20 * 0.030);
   // The 20 jobs of 30 ms are above the 25 ms bound; only the 3 quick ones may be below.
-  EXPECT_LE(m.Value("postwork_job_duration_seconds_bucket", {{"queue", "queue:diagnostic"}, {"le", "0.025"}}), 3);
+  EXPECT_LE(m.Value("postwork_job_duration_seconds_bucket",
+                    {{"queue", "queue:diagnostic"}, {"le", "0.025"}}),
+            3);
   EXPECT_EQ(m.Value("postwork_job_start_latency_seconds_count", q), 22);
   EXPECT_EQ(m.Value("postwork_queue_jobs", {{"queue", "queue:diagnostic"}, {"state", "dead"}}), 1);
-  EXPECT_EQ(m.Value("postwork_queue_jobs", {{"queue", "queue:diagnostic"}, {"state", "scheduled"}}), 1);
-  EXPECT_EQ(m.Value("postwork_queue_jobs", {{"queue", "queue:email-sending:low"}, {"state", "ready"}}), 3);
-  EXPECT_GT(m.Value("postwork_queue_oldest_ready_age_seconds", {{"queue", "queue:email-sending:low"}}), 0);
+  EXPECT_EQ(m.Value("postwork_queue_jobs", {{"queue", "queue:diagnostic"}, {"state", "scheduled"}}),
+            1);
+  EXPECT_EQ(
+      m.Value("postwork_queue_jobs", {{"queue", "queue:email-sending:low"}, {"state", "ready"}}),
+      3);
+  EXPECT_GT(
+      m.Value("postwork_queue_oldest_ready_age_seconds", {{"queue", "queue:email-sending:low"}}),
+      0);
   EXPECT_EQ(m.Value("postwork_queue_oldest_ready_age_seconds", q), 0);
   EXPECT_EQ(m.Value("postwork_dependency_up", {{"dependency", "redis"}}), 1);
   EXPECT_EQ(m.Value("postwork_dependency_up", {{"dependency", "postgresql"}}), 1);
   EXPECT_EQ(m.Value("postwork_worker_fetching"), 1);
-  EXPECT_EQ(m.Value("postwork_worker_info", {{"worker_id", w.worker().id()}, {"version", POSTWORK_VERSION}}), 1);
+  EXPECT_EQ(m.Value("postwork_worker_info",
+                    {{"worker_id", w.worker().id()}, {"version", POSTWORK_VERSION}}),
+            1);
   EXPECT_EQ(m.Value("postwork_redis_errors_total"), 0);
   EXPECT_EQ(m.Value("postwork_postgres_errors_total"), 0);
   EXPECT_GT(m.Value("process_cpu_seconds_total"), 0);
@@ -167,7 +177,8 @@ TEST_F(WorkerHttpTest, MetricsCountOutcomesTimeJobsAndShowDepths) {
 
   // Debian's promtool, when installed (scripts/install-deps.sh installs it).
   if (std::filesystem::exists("/usr/bin/promtool")) {
-    auto path = std::filesystem::temp_directory_path() / ("postwork-metrics-" + std::to_string(::getpid()));
+    auto path =
+        std::filesystem::temp_directory_path() / ("postwork-metrics-" + std::to_string(::getpid()));
     {
       std::FILE* f = std::fopen(path.c_str(), "w");
       ASSERT_NE(f, nullptr);

@@ -41,7 +41,8 @@ class PromText {
     return it->second;
   }
   // The value of the one sample with this name and labels; throws if absent.
-  double Value(const std::string& sample, const std::map<std::string, std::string>& labels = {}) const {
+  double Value(const std::string& sample,
+               const std::map<std::string, std::string>& labels = {}) const {
     for (const auto& [_, f] : families_) {
       for (const auto& s : f.samples) {
         if (s.name == sample && s.labels == labels) return s.value;
@@ -71,7 +72,8 @@ class PromText {
     if (text.empty()) Fail("missing value");
     char* end = nullptr;
     double v = std::strtod(text.c_str(), &end);
-    if (*end != '\0' || text.find_first_of("xXpP") != std::string::npos) Fail("bad number '" + text + "'");
+    if (*end != '\0' || text.find_first_of("xXpP") != std::string::npos)
+      Fail("bad number '" + text + "'");
     return v;
   }
   // The family a sample belongs to: histogram suffixes map to their base.
@@ -103,7 +105,8 @@ class PromText {
     if (help) {
       if (!f.help.empty()) Fail("second HELP for " + name);
       for (size_t k = 0; k < rest.size(); ++k) {
-        if (rest[k] == '\\' && (k + 1 >= rest.size() || (rest[k + 1] != '\\' && rest[k + 1] != 'n'))) {
+        if (rest[k] == '\\' &&
+            (k + 1 >= rest.size() || (rest[k + 1] != '\\' && rest[k + 1] != 'n'))) {
           Fail("bad escape in HELP");
         }
         if (rest[k] == '\\') ++k;
@@ -112,10 +115,12 @@ class PromText {
     } else {
       if (!f.type.empty()) Fail("second TYPE for " + name);
       if (!f.samples.empty()) Fail("TYPE after samples of " + name);
-      static const std::set<std::string> kTypes = {"counter", "gauge", "histogram", "summary", "untyped"};
+      static const std::set<std::string> kTypes = {"counter", "gauge", "histogram", "summary",
+                                                   "untyped"};
       if (!kTypes.count(rest)) Fail("unknown type " + rest);
       f.type = rest;
-      if (rest == "counter" && (name.size() <= 6 || name.compare(name.size() - 6, 6, "_total") != 0)) {
+      if (rest == "counter" &&
+          (name.size() <= 6 || name.compare(name.size() - 6, 6, "_total") != 0)) {
         Fail("counter " + name + " should end in _total");
       }
     }
@@ -144,9 +149,12 @@ class PromText {
           if (c == '\\') {
             if (i >= line_.size()) Fail("dangling escape");
             char e = line_[i++];
-            if (e == 'n') value += '\n';
-            else if (e == '\\' || e == '"') value += e;
-            else Fail("bad escape in a label value");
+            if (e == 'n')
+              value += '\n';
+            else if (e == '\\' || e == '"')
+              value += e;
+            else
+              Fail("bad escape in a label value");
           } else {
             value += c;
           }
@@ -169,7 +177,8 @@ class PromText {
     s.value = ReadValue(sp == std::string::npos ? rest : rest.substr(0, sp));
     if (sp != std::string::npos) {
       std::string ts = rest.substr(sp + 1);
-      if (ts.empty() || ts.find_first_not_of("-0123456789") != std::string::npos) Fail("bad timestamp");
+      if (ts.empty() || ts.find_first_not_of("-0123456789") != std::string::npos)
+        Fail("bad timestamp");
     }
     std::string family = FamilyOf(s.name);
     auto it = families_.find(family);
@@ -179,7 +188,8 @@ class PromText {
     std::string series = s.name;
     for (const auto& [k, v] : s.labels) series += "|" + k + "=" + v;
     if (!series_.insert(series).second) Fail("duplicate series");
-    if (it->second.type == "counter" && (s.value < 0 || std::isnan(s.value))) Fail("negative counter");
+    if (it->second.type == "counter" && (s.value < 0 || std::isnan(s.value)))
+      Fail("negative counter");
     it->second.samples.push_back(std::move(s));
   }
 
@@ -205,10 +215,13 @@ class PromText {
       }
       for (const auto& [labels, list] : buckets) {
         for (size_t k = 1; k < list.size(); ++k) {
-          if (!(list[k].first > list[k - 1].first)) throw std::runtime_error(name + ": le not increasing");
-          if (list[k].second < list[k - 1].second) throw std::runtime_error(name + ": buckets not cumulative");
+          if (!(list[k].first > list[k - 1].first))
+            throw std::runtime_error(name + ": le not increasing");
+          if (list[k].second < list[k - 1].second)
+            throw std::runtime_error(name + ": buckets not cumulative");
         }
-        if (list.empty() || !std::isinf(list.back().first)) throw std::runtime_error(name + ": no +Inf bucket");
+        if (list.empty() || !std::isinf(list.back().first))
+          throw std::runtime_error(name + ": no +Inf bucket");
         auto c = counts.find(labels);
         if (c == counts.end() || c->second != list.back().second) {
           throw std::runtime_error(name + ": _count differs from the +Inf bucket");
@@ -218,7 +231,8 @@ class PromText {
   }
 
   void DoParse(const std::string& text) {
-    if (!text.empty() && text.back() != '\n') throw std::runtime_error("the text must end with a newline");
+    if (!text.empty() && text.back() != '\n')
+      throw std::runtime_error("the text must end with a newline");
     size_t pos = 0;
     while (pos < text.size()) {
       size_t nl = text.find('\n', pos);

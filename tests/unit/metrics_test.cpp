@@ -1,10 +1,11 @@
 // The metrics registry and its text format, checked by a strict parser.
+#include "core/metrics.hpp"
+
 #include <gtest/gtest.h>
 
 #include <thread>
 
 #include "core/job_metrics.hpp"
-#include "core/metrics.hpp"
 #include "http/dashboard_auth.hpp"
 #include "http/listener.hpp"
 #include "support/prometheus_text.hpp"
@@ -15,7 +16,8 @@ using testing::PromText;
 
 TEST(MetricsRegistry, RendersCountersGaugesAndHistogramsThatParse) {
   Registry r;
-  auto& jobs = r.AddCounter("demo_jobs_total", "Jobs.\nSecond line with a \\ backslash.", {"queue"});
+  auto& jobs =
+      r.AddCounter("demo_jobs_total", "Jobs.\nSecond line with a \\ backslash.", {"queue"});
   auto& depth = r.AddGauge("demo_depth", "Depth.", {"queue", "state"});
   auto& latency = r.AddHistogram("demo_latency_seconds", "Latency.", {"queue"}, {0.1, 1, 10});
   jobs.With({"queue:a"}).Inc();
@@ -92,7 +94,8 @@ TEST(JobMetricsTest, CountsOutcomesAndTimesPerQueue) {
   m.Started("queue:q", 1, 1000, 1250);
   m.Started("queue:q", 2, 1000, 9000);  // a retry: its wait is not start latency
   m.Started("queue:q", 1, 0, 9000);     // no enqueued_at
-  m.Finished({.kind = Kind::kCompleted, .queue = "queue:q", .started_ms = 1000, .finished_ms = 1100});
+  m.Finished(
+      {.kind = Kind::kCompleted, .queue = "queue:q", .started_ms = 1000, .finished_ms = 1100});
   m.Finished({.kind = Kind::kRetry, .queue = "queue:q", .started_ms = 1000, .finished_ms = 1300});
   m.Finished({.kind = Kind::kFailed, .queue = "queue:q", .started_ms = 1000, .finished_ms = 1000});
   m.Finished({.kind = Kind::kRequeue, .queue = "queue:q"});
@@ -112,18 +115,18 @@ TEST(JobMetricsTest, CountsOutcomesAndTimesPerQueue) {
 
 TEST(PromTextParser, IsStrict) {
   auto bad = [](const std::string& text) { EXPECT_ANY_THROW(PromText::Parse(text)) << text; };
-  bad("x 1\n");                                               // no TYPE/HELP
-  bad("# HELP x h\n# TYPE x gauge\nx 1");                     // no final newline
-  bad("# HELP x h\n# TYPE x gauge\nx{a=\"1} 1\n");            // unterminated
-  bad("# HELP x h\n# TYPE x gauge\nx{a=\"\\t\"} 1\n");        // bad escape
-  bad("# HELP x h\n# TYPE x gauge\nx 1\nx 2\n");              // duplicate series
-  bad("# HELP x h\n# TYPE x counter\nx 1\n");                 // counter without _total
+  bad("x 1\n");                                         // no TYPE/HELP
+  bad("# HELP x h\n# TYPE x gauge\nx 1");               // no final newline
+  bad("# HELP x h\n# TYPE x gauge\nx{a=\"1} 1\n");      // unterminated
+  bad("# HELP x h\n# TYPE x gauge\nx{a=\"\\t\"} 1\n");  // bad escape
+  bad("# HELP x h\n# TYPE x gauge\nx 1\nx 2\n");        // duplicate series
+  bad("# HELP x h\n# TYPE x counter\nx 1\n");           // counter without _total
   bad("# HELP x_total h\n# TYPE x_total counter\nx_total -1\n");
   bad("# HELP x h\n# TYPE x gauge\nx one\n");
   bad("# HELP h h\n# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\n"
-      "h_sum 1\nh_count 1\n");                                // not cumulative
+      "h_sum 1\nh_count 1\n");  // not cumulative
   bad("# HELP h h\n# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n");  // no +Inf
-  bad("# HELP a h\n# TYPE a gauge\n# HELP b h\n# TYPE b gauge\nb 1\na 1\n");  // interleaved
+  bad("# HELP a h\n# TYPE a gauge\n# HELP b h\n# TYPE b gauge\nb 1\na 1\n");          // interleaved
   EXPECT_NO_THROW(PromText::Parse("# HELP a h\n# TYPE a gauge\na{x=\"\\\"\\n\\\\\"} NaN\n"));
 }
 
@@ -151,15 +154,19 @@ TEST(ListenAddress, ParsesHostAndPort) {
 TEST(DashboardAuth, ReadsFreeOnLoopbackActionsNeedTheToken) {
   AuthPolicy loopback{.token = "s3cret", .loopback = true};
   auto req = [](std::string method, std::string path, std::string host, std::string auth = "") {
-    return AuthRequest{.method = std::move(method), .path = std::move(path),
-                       .host_header = std::move(host), .authorization_header = std::move(auth)};
+    return AuthRequest{.method = std::move(method),
+                       .path = std::move(path),
+                       .host_header = std::move(host),
+                       .authorization_header = std::move(auth)};
   };
   EXPECT_FALSE(Authorize(loopback, req("GET", "/api/overview", "127.0.0.1:8080")));
   EXPECT_FALSE(Authorize(loopback, req("GET", "/", "localhost:8080")));
   EXPECT_FALSE(Authorize(loopback, req("GET", "/api/jobs", "[::1]:8080")));
   EXPECT_EQ(Authorize(loopback, req("POST", "/api/dlq/retry-all", "127.0.0.1"))->status, 401);
-  EXPECT_EQ(Authorize(loopback, req("DELETE", "/api/jobs/x", "127.0.0.1", "Bearer wrong"))->status, 401);
-  EXPECT_EQ(Authorize(loopback, req("POST", "/api/jobs/x/retry", "127.0.0.1", "s3cret"))->status, 401);
+  EXPECT_EQ(Authorize(loopback, req("DELETE", "/api/jobs/x", "127.0.0.1", "Bearer wrong"))->status,
+            401);
+  EXPECT_EQ(Authorize(loopback, req("POST", "/api/jobs/x/retry", "127.0.0.1", "s3cret"))->status,
+            401);
   EXPECT_FALSE(Authorize(loopback, req("POST", "/api/jobs/x/retry", "127.0.0.1", "Bearer s3cret")));
   // DNS rebinding: a page on evil.example resolving to 127.0.0.1.
   EXPECT_EQ(Authorize(loopback, req("GET", "/api/overview", "evil.example:8080"))->status, 403);
@@ -172,7 +179,8 @@ TEST(DashboardAuth, ReadsFreeOnLoopbackActionsNeedTheToken) {
 
   AuthPolicy exposed{.token = "s3cret", .loopback = false};
   EXPECT_EQ(Authorize(exposed, req("GET", "/api/overview", "dash.example.com"))->status, 401);
-  EXPECT_FALSE(Authorize(exposed, req("GET", "/api/overview", "dash.example.com", "Bearer s3cret")));
+  EXPECT_FALSE(
+      Authorize(exposed, req("GET", "/api/overview", "dash.example.com", "Bearer s3cret")));
   EXPECT_FALSE(Authorize(exposed, req("GET", "/app.js", "dash.example.com")));
 }
 
