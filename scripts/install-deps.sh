@@ -10,7 +10,25 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools postgresql-15 postgresql-client-15 postgresql-contrib
   python3 python3-aiosmtpd procps iproute2 util-linux
+  chromium prometheus
 )
+# chromium: the dashboard's browser test (Playwright drives /usr/bin/chromium).
+# prometheus: for `promtool check metrics` in the /metrics format test.
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+
+# The browser test's npm packages (playwright-core, pinned by
+# tests/e2e/package-lock.json), into the git-ignored tests/e2e/node_modules.
+install_e2e_packages() {
+  if [[ -f "$ROOT/tests/e2e/node_modules/playwright-core/package.json" ]]; then return 0; fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "install-deps: installing nodejs npm"
+    $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  echo "install-deps: npm ci in tests/e2e"
+  (cd "$ROOT/tests/e2e" && npm ci --no-audit --no-fund --loglevel=error)
+}
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -18,14 +36,14 @@ for p in "${PACKAGES[@]}"; do
 done
 
 if ((${#missing[@]} == 0)); then
+  install_e2e_packages
   exit 0
 fi
 
 echo "install-deps: installing ${missing[*]}"
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The Debian redis-server / postgresql packages start system services; postwork
 # runs its own private servers and never touches those.
+install_e2e_packages

@@ -106,6 +106,10 @@ void ApplyFile(Config& c, const std::string& path) {
       w.cron.push_back(std::move(entry));
     }
   }
+  if (auto* d = root["dashboard"].as_table()) {
+    Read(*d, "listen", c.dashboard_listen, "dashboard.");
+    Read(*d, "token", c.dashboard_token, "dashboard.");
+  }
   if (auto* limits = root["limits"].as_table()) {
     int64_t n = 0;
     if (limits->contains("max_payload_bytes")) {
@@ -143,6 +147,7 @@ Config LoadConfig(const std::optional<std::string>& file) {
   if (auto v = Env("POSTWORK_DATABASE_URL"); !v.empty()) c.database_url = v;
   if (auto v = Env("POSTWORK_LOG_LEVEL"); !v.empty()) c.log_level = v;
   if (auto v = Env("POSTWORK_LOG_FORMAT"); !v.empty()) c.log_format = v;
+  if (auto v = Env("POSTWORK_DASHBOARD_TOKEN"); !v.empty()) c.dashboard_token = v;
   return c;
 }
 

@@ -15,6 +15,8 @@ struct Config {
   std::string log_format = "auto";
   size_t max_payload_bytes = 1 << 20;
   core::WorkerOptions worker;  // queue defaults, cron, timeouts...
+  std::string dashboard_listen = "127.0.0.1:8080";  // [dashboard] listen
+  std::string dashboard_token;  // POSTWORK_DASHBOARD_TOKEN; "" = read-only dashboard
 
   // Throws ConfigError naming the setting.
   void Validate() const;

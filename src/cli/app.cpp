@@ -44,6 +44,8 @@ int Main(int argc, char** argv) {
   AddDlq(app, ctx, exit_code);
   AddInspect(app, ctx, exit_code);
   AddSupervise(app, ctx, exit_code);
+  AddDashboard(app, ctx, exit_code);
+  AddTop(app, ctx, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -30,5 +30,7 @@ void AddEnqueue(CLI::App& app, Context& ctx, int& exit_code);
 void AddDlq(CLI::App& app, Context& ctx, int& exit_code);
 void AddInspect(CLI::App& app, Context& ctx, int& exit_code);
 void AddSupervise(CLI::App& app, Context& ctx, int& exit_code);
+void AddDashboard(CLI::App& app, Context& ctx, int& exit_code);
+void AddTop(CLI::App& app, Context& ctx, int& exit_code);
 
 }  // namespace postwork::cli

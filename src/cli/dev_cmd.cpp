@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include <atomic>
 #include <filesystem>
 #include <iostream>
@@ -17,20 +19,55 @@
 #include "cli/signals.hpp"
 #include "core/worker.hpp"
 #include "devenv/servers.hpp"
+#include "http/dashboard_server.hpp"
+#include "http/worker_server.hpp"
 #include "pg/migrator.hpp"
 #include "postwork/client.hpp"
+#include "postwork/error.hpp"
 
 namespace postwork::cli {
 namespace fs = std::filesystem;
+namespace {
+std::string RandomToken() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) throw std::runtime_error("no random bytes for a token");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+// The configured address, or a free port on the same host when it is taken.
+std::unique_ptr<http::DashboardServer> StartDashboard(http::DashboardOptions options) {
+  try {
+    return std::make_unique<http::DashboardServer>(options);
+  } catch (const ConfigError& e) {
+    auto address = http::ParseListenAddress(options.listen);
+    if (address.port == 0) throw;
+    log::Warn(std::string(e.what()) + "; using a free port instead");
+    options.listen = address.host + ":0";
+    return std::make_unique<http::DashboardServer>(options);
+  }
+}
+}  // namespace
 
 void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
   auto* cmd = app.add_subcommand(
       "dev", "Start private Redis + PostgreSQL (data in .postwork/), migrate, run a worker");
   auto dir = std::make_shared<std::string>(".postwork");
   auto concurrency = std::make_shared<int>(10);
+  auto http_listen = std::make_shared<std::string>("127.0.0.1:0");
+  auto dashboard_listen = std::make_shared<std::optional<std::string>>();
   cmd->add_option("--dir", *dir, "Where the servers keep their data");
   cmd->add_option("--concurrency", *concurrency)->check(CLI::Range(1, 10000));
-  cmd->callback([&ctx, &exit_code, dir, concurrency] {
+  cmd->add_option("--http", *http_listen,
+                  "The worker's /health, /ready, /metrics (default a free loopback port)");
+  cmd->add_option("--dashboard", *dashboard_listen,
+                  "The dashboard's HOST:PORT (default 127.0.0.1:8080, or a free port if taken)");
+  cmd->callback([&ctx, &exit_code, dir, concurrency, http_listen, dashboard_listen] {
     auto cfg = ctx.Load();
     fs::path root = fs::absolute(*dir);
     fs::create_directories(root);
@@ -53,17 +90,34 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
     cfg.worker.concurrency = *concurrency;
     auto handlers = app::BuildHandlers({.database_url = postgres.url(), .redis_url = redis.url(), .config = &cfg});
     core::Worker worker(cfg.worker, handlers);
+    // Signals are taken by a watcher thread; threads started after it (the
+    // HTTP servers') inherit the blocked mask.
+    SignalWatcher signals([&worker](int) { worker.RequestStop(); });
+    http::WorkerServer endpoints({.listen = *http_listen,
+                                  .redis_url = redis.url(),
+                                  .database_url = postgres.url(),
+                                  .queues = queues},
+                                 worker);
+    bool generated_token = cfg.dashboard_token.empty();
+    std::string token = generated_token ? RandomToken() : cfg.dashboard_token;
+    auto dashboard = StartDashboard({.listen = dashboard_listen->value_or(cfg.dashboard_listen),
+                                     .token = token,
+                                     .redis_url = redis.url(),
+                                     .database_url = postgres.url()});
     std::cout << "\npostwork dev is running (Ctrl-C stops everything)\n"
               << "  Redis       " << redis.url() << "   (data: " << (root / "redis").string()
               << ")\n"
               << "  PostgreSQL  " << postgres.url() << "   (data: "
               << (root / "pg" / "data").string() << ")\n"
-              << "  worker      " << worker.id() << " on " << queues.size() << " queues\n\n"
+              << "  worker      " << worker.id() << " on " << queues.size() << " queues\n"
+              << "  endpoints   " << endpoints.url() << "/health  /ready  /metrics\n"
+              << "  dashboard   " << dashboard->url() << "/"
+              << (generated_token ? "   (token for actions: " + token + ")" : "") << "\n\n"
               << "In another terminal:\n"
               << "  export POSTWORK_REDIS_URL=" << redis.url() << "\n"
               << "  export POSTWORK_DATABASE_URL=" << postgres.url() << "\n"
               << "  build/postwork enqueue diagnostic '{\"sleep_ms\": 50}'\n"
-              << "  build/postwork stats; build/postwork workers; build/postwork dlq list\n\n"
+              << "  build/postwork stats; build/postwork workers; build/postwork top\n\n"
               << std::flush;
     {
       Client client(ClientOptions{.redis_url = redis.url(), .database_url = postgres.url()});
@@ -73,8 +127,8 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
       client.EnqueueMany("diagnostic", demo);
       log::Info("enqueued 22 demo jobs on queue:diagnostic (one retries once, one dead-letters)");
     }
-    SignalWatcher signals([&worker](int) { worker.RequestStop(); });
     worker.Run();
+    dashboard.reset();
     log::Info("stopping PostgreSQL and Redis");
     postgres.Stop();
     redis.Stop();

@@ -3,6 +3,7 @@
 #include "cli/context.hpp"
 #include "cli/progress.hpp"
 #include "core/clock.hpp"
+#include "core/job_admin.hpp"
 #include "core/queues.hpp"
 #include "pg/job_store.hpp"
 #include "postwork/error.hpp"
@@ -77,29 +78,15 @@ void AddDlq(CLI::App& app, Context& ctx, int& exit_code) {
     app::RequireDatabase(cfg);
     pg::JobStore store(cfg.database_url);
     redis::Broker broker(redis::ParseRedisUrl(cfg.redis_url));
-    auto jobs = store.RetryDead(*ids, queue->empty() ? "" : core::NormalizeQueueName(*queue), *all);
-    Progress progress("dlq retry", jobs.size());
-    int64_t now = core::SystemClock::Instance().NowMs();
-    std::vector<redis::PushItem> pushes;
-    for (const auto& j : jobs) {
-      JobEnvelope env{.id = j.id, .queue = j.queue, .payload = j.payload,
-                      .max_attempts = j.max_attempts, .attempt_count = 0,
-                      .tenant_id = j.tenant_id, .enqueued_at_ms = now};
-      pushes.push_back({.id = j.id, .queue = j.queue, .envelope = env.ToWire(),
-                        .max_attempts = j.max_attempts, .attempt_count = 0,
-                        .tenant_id = j.tenant_id});
-    }
-    for (size_t i = 0; i < pushes.size(); i += 1000) {
-      std::vector<redis::PushItem> chunk(pushes.begin() + static_cast<long>(i),
-                                         pushes.begin() + static_cast<long>(std::min(pushes.size(), i + 1000)));
-      broker.Enqueue(chunk, now);
-      for (const auto& p : chunk) broker.connection().Command({"ZREM", "pw:dead", p.id});
-      progress.Update(i + chunk.size());
-    }
+    Progress progress("dlq retry", 0);
+    auto requeued = core::RetryDeadJobs(
+        store, broker, *ids, queue->empty() ? "" : core::NormalizeQueueName(*queue), *all,
+        core::SystemClock::Instance().NowMs(),
+        [&progress](size_t done, size_t total) { progress.Update(done, total); });
     progress.Finish();
-    std::cout << "requeued " << jobs.size() << " job(s)\n";
-    if (!*all && jobs.size() != ids->size()) {
-      std::cerr << "postwork: " << (ids->size() - jobs.size())
+    std::cout << "requeued " << requeued.size() << " job(s)\n";
+    if (!*all && requeued.size() != ids->size()) {
+      std::cerr << "postwork: " << (ids->size() - requeued.size())
                 << " id(s) were not dead letters and were left alone\n";
       exit_code = 1;
       return;

@@ -3,6 +3,8 @@
 
 #include "cli/context.hpp"
 #include "core/clock.hpp"
+#include "core/job_admin.hpp"
+#include "core/queue_overview.hpp"
 #include "core/queues.hpp"
 #include "core/reconciler.hpp"
 #include "pg/job_store.hpp"
@@ -10,16 +12,6 @@
 #include "redis/broker.hpp"
 
 namespace postwork::cli {
-namespace {
-nlohmann::json JobJson(const pg::StoredJob& j) {
-  return {{"id", j.id}, {"queue", j.queue}, {"status", j.status}, {"payload", j.payload},
-          {"attempt_count", j.attempt_count}, {"max_attempts", j.max_attempts},
-          {"worker_id", j.worker_id}, {"tenant_id", j.tenant_id},
-          {"idempotency_key", j.idempotency_key}, {"last_error", j.last_error},
-          {"result", j.result}, {"created_at", j.created_at}, {"updated_at", j.updated_at},
-          {"started_at", j.started_at}, {"completed_at", j.completed_at}, {"run_at", j.run_at}};
-}
-}  // namespace
 
 void AddInspect(CLI::App& app, Context& ctx, int& exit_code) {
   auto* workers = app.add_subcommand("workers", "List live workers and their health");
@@ -58,31 +50,15 @@ void AddInspect(CLI::App& app, Context& ctx, int& exit_code) {
     auto cfg = ctx.Load();
     app::RequireDatabase(cfg);
     pg::JobStore store(cfg.database_url);
-    auto job = store.Get(*id);
-    if (!job) {
+    std::unique_ptr<redis::Broker> broker;
+    if (!cfg.redis_url.empty()) broker = std::make_unique<redis::Broker>(redis::ParseRedisUrl(cfg.redis_url));
+    auto out = core::JobDetail(store, broker.get(), *id);
+    if (!out) {
       std::cerr << "postwork: no job with id " << *id << "\n";
       exit_code = 1;
       return;
     }
-    nlohmann::json out = JobJson(*job);
-    out["executions"] = nlohmann::json::array();
-    for (const auto& e : store.Executions(*id)) {
-      out["executions"].push_back({{"attempt", e.attempt}, {"worker_id", e.worker_id},
-                                   {"status", e.status}, {"error", e.error},
-                                   {"started_at", e.started_at}, {"finished_at", e.finished_at},
-                                   {"duration_ms", e.duration_ms}});
-    }
-    if (!cfg.redis_url.empty()) {
-      try {
-        redis::Broker broker(redis::ParseRedisUrl(cfg.redis_url));
-        auto h = broker.JobHash(*id);
-        h.erase("envelope");
-        out["redis"] = h;
-      } catch (const UnavailableError& e) {
-        out["redis"] = {{"error", e.what()}};
-      }
-    }
-    std::cout << out.dump(2) << "\n";
+    std::cout << out->dump(2) << "\n";
     exit_code = 0;
   });
   auto* list = jobs->add_subcommand("list", "List jobs, newest first");
@@ -102,7 +78,7 @@ void AddInspect(CLI::App& app, Context& ctx, int& exit_code) {
     auto rows = store.List(*filter);
     if (ctx.json) {
       nlohmann::json out = nlohmann::json::array();
-      for (const auto& j : rows) out.push_back(JobJson(j));
+      for (const auto& j : rows) out.push_back(core::JobJson(j));
       std::cout << out.dump(2) << "\n";
     } else {
       for (const auto& j : rows) {
@@ -118,25 +94,12 @@ void AddInspect(CLI::App& app, Context& ctx, int& exit_code) {
     auto cfg = ctx.Load();
     app::RequireDatabase(cfg);
     pg::JobStore store(cfg.database_url);
-    if (!store.Cancel(*id)) {
+    std::unique_ptr<redis::Broker> broker;
+    if (!cfg.redis_url.empty()) broker = std::make_unique<redis::Broker>(redis::ParseRedisUrl(cfg.redis_url));
+    if (!core::CancelJob(store, broker.get(), *id)) {
       std::cerr << "postwork: job " << *id << " is not queued or scheduled (see jobs show)\n";
       exit_code = 1;
       return;
-    }
-    if (!cfg.redis_url.empty()) {
-      redis::Broker broker(redis::ParseRedisUrl(cfg.redis_url));
-      // Drop it from the schedule and its queue now; the fetch script also
-      // skips any entry whose job is marked cancelled.
-      auto h = broker.JobHash(*id);
-      std::vector<std::vector<std::string>> cmds = {
-          {"ZREM", "pw:scheduled", *id}, {"HSET", "job:" + *id, "status", "cancelled"}};
-      if (h.count("queue") && h.count("envelope")) {
-        cmds.push_back({"LREM", h["queue"], "1", h["envelope"]});
-        if (h.count("tenant")) {
-          cmds.push_back({"LREM", "pw:tq:" + h["queue"] + ":" + h["tenant"], "1", h["envelope"]});
-        }
-      }
-      broker.connection().Pipeline(cmds);
     }
     std::cout << "cancelled " << *id << "\n";
     exit_code = 0;
@@ -148,39 +111,30 @@ void AddInspect(CLI::App& app, Context& ctx, int& exit_code) {
     auto cfg = ctx.Load();
     app::RequireRedis(cfg);
     redis::Broker broker(redis::ParseRedisUrl(cfg.redis_url));
-    int64_t now = core::SystemClock::Instance().NowMs();
-    auto queues = core::DefaultQueues();
-    queues.push_back(std::string(core::kDiagnosticQueue));
-    auto ready = broker.ReadyCounts(queues);
-    auto minute = broker.CountersSince(now, 1);
-    auto hour = broker.CountersSince(now, 60);
-    nlohmann::json out = {{"scheduled", broker.ScheduledCount()},
-                          {"in_flight", broker.InFlightCount()},
-                          {"dead", broker.DeadCount()},
-                          {"queues", nlohmann::json::array()}};
-    for (const auto& q : queues) {
-      int64_t oldest = broker.OldestReadyEnqueuedAt(q);
-      out["queues"].push_back({{"queue", q}, {"ready", ready[q]},
-                               {"processed_1m", minute["processed:" + q]},
-                               {"failed_1m", minute["failed:" + q]},
-                               {"processed_1h", hour["processed:" + q]},
-                               {"failed_1h", hour["failed:" + q]},
-                               {"dead_1h", hour["dead:" + q]},
-                               {"oldest_ready_age_s", oldest > 0 ? (now - oldest) / 1000.0 : 0.0}});
-    }
+    std::unique_ptr<pg::OperatorStore> store;
+    if (!cfg.database_url.empty()) store = std::make_unique<pg::OperatorStore>(cfg.database_url);
+    auto overview =
+        core::ReadOverview(broker, store.get(), {}, core::SystemClock::Instance().NowMs());
     if (ctx.json) {
-      std::cout << out.dump(2) << "\n";
+      std::cout << core::ToJson(overview).dump(2) << "\n";
     } else {
-      std::printf("%-36s %8s %10s %10s %10s %10s\n", "queue", "ready", "done/1m", "fail/1m",
-                  "done/1h", "oldest_s");
-      for (const auto& q : out["queues"]) {
-        std::printf("%-36s %8lld %10lld %10lld %10lld %10.1f\n",
-                    q["queue"].get<std::string>().c_str(), q["ready"].get<long long>(),
-                    q["processed_1m"].get<long long>(), q["failed_1m"].get<long long>(),
-                    q["processed_1h"].get<long long>(), q["oldest_ready_age_s"].get<double>());
+      std::printf("%-32s %8s %9s %9s %8s %8s %8s %8s %8s %9s\n", "queue", "ready", "scheduled",
+                  "in_flight", "dead", "done/1m", "fail/1m", "done/1h", "fail/1h", "oldest_s");
+      for (const auto& q : overview.queues) {
+        std::printf("%-32s %8lld %9lld %9lld %8lld %8lld %8lld %8lld %8lld %9.1f\n",
+                    q.queue.c_str(), static_cast<long long>(q.ready),
+                    static_cast<long long>(q.scheduled), static_cast<long long>(q.in_flight),
+                    static_cast<long long>(q.dead), static_cast<long long>(q.processed_1m),
+                    static_cast<long long>(q.failed_1m), static_cast<long long>(q.processed_1h),
+                    static_cast<long long>(q.failed_1h), q.oldest_ready_age_s);
       }
-      std::printf("scheduled=%lld in_flight=%lld dead=%lld\n", out["scheduled"].get<long long>(),
-                  out["in_flight"].get<long long>(), out["dead"].get<long long>());
+      std::printf("total: ready=%lld scheduled=%lld in_flight=%lld dead=%lld (Redis)\n",
+                  static_cast<long long>(overview.ready), static_cast<long long>(overview.scheduled),
+                  static_cast<long long>(overview.in_flight), static_cast<long long>(overview.dead));
+      if (!overview.postgres_error.empty()) {
+        std::printf("PostgreSQL unavailable, per-queue scheduled/in_flight/dead unknown: %s\n",
+                    overview.postgres_error.c_str());
+      }
     }
     exit_code = 0;
   });

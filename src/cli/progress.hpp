@@ -10,6 +10,11 @@ namespace postwork::cli {
 class Progress {
  public:
   Progress(std::string what, size_t total) : what_(std::move(what)), total_(total) {}
+  // For work whose size is known only once it starts.
+  void Update(size_t done, size_t total) {
+    total_ = total;
+    Update(done);
+  }
   void Update(size_t done) {
     auto now = std::chrono::steady_clock::now();
     bool tty = ::isatty(STDERR_FILENO);

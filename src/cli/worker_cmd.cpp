@@ -4,13 +4,14 @@
 #include "cli/context.hpp"
 #include "cli/signals.hpp"
 #include "core/worker.hpp"
+#include "http/worker_server.hpp"
 
 namespace postwork::cli {
 
 void AddWorker(CLI::App& app, Context& ctx, int& exit_code) {
   auto* cmd = app.add_subcommand("worker", "Run a worker process");
   struct Flags {
-    std::optional<std::string> queues, id, order;
+    std::optional<std::string> queues, id, order, http;
     std::optional<int> concurrency, lease, shutdown, batch;
   };
   auto flags = std::make_shared<Flags>();
@@ -27,6 +28,8 @@ void AddWorker(CLI::App& app, Context& ctx, int& exit_code) {
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--queue-order", flags->order, "strict (default) or weighted");
   cmd->add_option("--id", flags->id, "Worker id (default worker-<host>-<pid>-<random>)");
+  cmd->add_option("--http", flags->http,
+                  "Serve /health, /ready and /metrics on HOST:PORT (off unless given)");
   cmd->callback([&ctx, &exit_code, flags] {
     auto cfg = ctx.Load();
     app::RequireRedis(cfg);
@@ -42,6 +45,15 @@ void AddWorker(CLI::App& app, Context& ctx, int& exit_code) {
     auto handlers = app::BuildHandlers({.database_url = cfg.database_url, .redis_url = cfg.redis_url, .config = &cfg});
     core::Worker worker(w, handlers);
     SignalWatcher signals([&worker](int) { worker.RequestStop(); });
+    std::unique_ptr<http::WorkerServer> endpoints;
+    if (flags->http) {
+      endpoints = std::make_unique<http::WorkerServer>(
+          http::WorkerServerOptions{.listen = *flags->http,
+                                    .redis_url = cfg.redis_url,
+                                    .database_url = cfg.database_url,
+                                    .queues = w.queues},
+          worker);
+    }
     worker.Run();
     exit_code = 0;
   });

@@ -151,6 +151,7 @@ void Completer::WritePostgres(std::vector<FinishRecord>& batch) {
 }
 
 void Completer::Count(const FinishRecord& r) {
+  stats_.metrics.Finished(r);
   switch (r.kind) {
     case Kind::kCompleted:
       ++stats_.processed;

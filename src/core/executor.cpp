@@ -6,13 +6,15 @@
 namespace postwork::core {
 
 Executor::Executor(int slots, std::string worker_id, const HandlerRegistry& handlers,
-                   Completer& completer, RetryPolicy policy, const Clock& clock)
+                   Completer& completer, RetryPolicy policy, const Clock& clock,
+                   WorkerStats& stats)
     : slots_(slots),
       worker_id_(std::move(worker_id)),
       handlers_(handlers),
       completer_(completer),
       policy_(policy),
-      clock_(clock) {}
+      clock_(clock),
+      stats_(stats) {}
 
 Executor::~Executor() { Stop(std::chrono::milliseconds(0)); }
 
@@ -102,6 +104,7 @@ void Executor::Execute(HeldJob& held) {
   held.started_ms = started;
   held.started = true;
   if (held.reported) return;  // timed out or lost before it could start
+  stats_.metrics.Started(job.queue, job.attempt, job.envelope.enqueued_at_ms, started);
   Outcome outcome;
   if (const Handler* handler = handlers_.Find(job.queue)) {
     JobContext ctx{.job_id = job.id,

@@ -13,13 +13,14 @@
 #include "core/handler_registry.hpp"
 #include "core/in_flight.hpp"
 #include "core/retry_policy.hpp"
+#include "core/worker_stats.hpp"
 
 namespace postwork::core {
 
 class Executor {
  public:
   Executor(int slots, std::string worker_id, const HandlerRegistry& handlers, Completer& completer,
-           RetryPolicy policy, const Clock& clock);
+           RetryPolicy policy, const Clock& clock, WorkerStats& stats);
   ~Executor();
   void Start();
   void Dispatch(std::shared_ptr<HeldJob> job);
@@ -43,6 +44,7 @@ class Executor {
   Completer& completer_;
   RetryPolicy policy_;
   const Clock& clock_;
+  WorkerStats& stats_;
   std::mutex mu_;
   std::condition_variable work_cv_, free_cv_;
   std::deque<std::shared_ptr<HeldJob>> queue_;

@@ -73,6 +73,7 @@ void Worker::MaintenanceLoop() {
                                         options_.default_max_attempts);
         for (const auto& r : reclaimed) {
           ++stats_.reclaimed;
+          stats_.metrics.Reclaimed(r);
           log::Warn(r.dead ? "reclaimed a job from a lost worker: out of attempts, dead-lettered"
                            : "reclaimed a job from a lost worker: queued again",
                     {{"worker_id", options_.id},

@@ -31,6 +31,7 @@ Worker::Worker(WorkerOptions options, const HandlerRegistry& handlers, const Clo
   options_.Validate();
   if (options_.id.empty()) options_.id = NewWorkerId();
   if (options_.batch_size <= 0) options_.batch_size = std::min(options_.concurrency, 100);
+  started_ms_ = clock_.NowMs();  // health endpoints may answer before Run()
 }
 
 Worker::~Worker() {
@@ -92,7 +93,6 @@ std::string Worker::HealthJson() const {
 }
 
 void Worker::Run() {
-  started_ms_ = clock_.NowMs();
   {
     // Refuse to run on a database the migrations have not reached.
     pg::Connection conn(options_.database_url);
@@ -102,7 +102,7 @@ void Worker::Run() {
       CompleterOptions{.worker_id = options_.id, .terminal_ttl_s = options_.terminal_ttl_seconds},
       redis::ParseRedisUrl(options_.redis_url), options_.database_url, in_flight_, stats_, clock_);
   executor_ = std::make_unique<Executor>(options_.concurrency, options_.id, handlers_, *completer_,
-                                         options_.retry, clock_);
+                                         options_.retry, clock_, stats_);
   completer_->Start();
   executor_->Start();
   maintenance_ = std::thread([this] { MaintenanceLoop(); });

@@ -269,6 +269,23 @@ std::map<std::string, int64_t> Broker::CountersSince(int64_t now_ms, int minutes
   return out;
 }
 
+std::vector<std::map<std::string, int64_t>> Broker::CounterSeries(bool per_minute, int64_t first,
+                                                                  int count) {
+  std::vector<std::vector<std::string>> cmds;
+  for (int i = 0; i < count; ++i) {
+    cmds.push_back({"HGETALL", per_minute ? keys::StatsMinute(first + i)
+                                          : keys::StatsSecond(first + i)});
+  }
+  std::vector<std::map<std::string, int64_t>> out;
+  for (const auto& reply : conn_.Pipeline(cmds)) {
+    auto& slot = out.emplace_back();
+    for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+      slot[reply.elements[i].str] = reply.elements[i + 1].AsInt();
+    }
+  }
+  return out;
+}
+
 int64_t Broker::OldestReadyEnqueuedAt(const std::string& queue) {
   Value v = conn_.Command({"LINDEX", queue, "-1"});
   if (v.is_nil()) return 0;

@@ -72,6 +72,10 @@ class Broker {
   int64_t DeadCount();
   // Sum of the per-minute counters "<kind>:<queue>" over the last `minutes`.
   std::map<std::string, int64_t> CountersSince(int64_t now_ms, int minutes);
+  // The counters of `count` consecutive seconds (or minutes) starting at
+  // epoch second (or minute) `first`; one map per slot, empty when nothing ran.
+  std::vector<std::map<std::string, int64_t>> CounterSeries(bool per_minute, int64_t first,
+                                                            int count);
   // Oldest ready entry's enqueued_at per queue (0 when unknown/empty).
   int64_t OldestReadyEnqueuedAt(const std::string& queue);
   std::map<std::string, std::string> JobHash(const std::string& id);

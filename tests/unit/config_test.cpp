@@ -70,3 +70,25 @@ TEST(Config, BadValuesNameTheSetting) {
 }
 
 }  // namespace postwork::app
+
+namespace postwork::app {
+namespace {
+TEST(Config, DashboardListenAndTokenFromFileTokenFromEnvironmentWins) {
+  auto path = WriteTemp(R"(
+[dashboard]
+listen = "127.0.0.1:9999"
+token = "from-file"
+)");
+  Config c = LoadConfig(path);
+  EXPECT_EQ(c.dashboard_listen, "127.0.0.1:9999");
+  EXPECT_EQ(c.dashboard_token, "from-file");
+  ::setenv("POSTWORK_DASHBOARD_TOKEN", "from-env", 1);
+  Config e = LoadConfig(path);
+  ::unsetenv("POSTWORK_DASHBOARD_TOKEN");
+  ::unlink(path.c_str());
+  EXPECT_EQ(e.dashboard_token, "from-env");
+  EXPECT_EQ(LoadConfig(std::nullopt).dashboard_listen, "127.0.0.1:8080");
+  EXPECT_EQ(LoadConfig(std::nullopt).dashboard_token, "");
+}
+}  // namespace
+}  // namespace postwork::app

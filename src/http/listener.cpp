@@ -1,0 +1,90 @@
+#include "http/listener.hpp"
+
+#include <arpa/inet.h>
+#include <httplib.h>
+
+#include "app/log.hpp"
+#include "postwork/error.hpp"
+
+namespace postwork::http {
+
+ListenAddress ParseListenAddress(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos) {
+    throw ConfigError("listen address '" + text + "': use HOST:PORT, e.g. 127.0.0.1:8080");
+  }
+  ListenAddress a;
+  std::string host = text.substr(0, colon);
+  std::string port = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (!host.empty()) a.host = host;
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
+    throw ConfigError("listen address '" + text + "': the port must be 0..65535");
+  }
+  a.port = std::stoi(port);
+  return a;
+}
+
+bool IsLoopbackHost(const std::string& host) {
+  if (host == "localhost") return true;
+  in_addr v4{};
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, host.c_str(), &v6) == 1) {
+    return IN6_IS_ADDR_LOOPBACK(&v6);
+  }
+  return false;
+}
+
+void ApplySecurityHeaders(httplib::Server& server) {
+  server.set_default_headers({
+      {"X-Content-Type-Options", "nosniff"},
+      {"X-Frame-Options", "DENY"},
+      {"Referrer-Policy", "no-referrer"},
+      {"Content-Security-Policy",
+       "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"},
+  });
+}
+
+Listener::Listener(std::unique_ptr<httplib::Server> server, const ListenAddress& address)
+    : server_(std::move(server)), host_(address.host) {
+  if (host_.find(':') != std::string::npos) server_->set_address_family(AF_INET6);
+  if (address.port == 0) {
+    port_ = server_->bind_to_any_port(host_);
+  } else {
+    port_ = server_->bind_to_port(host_, address.port) ? address.port : -1;
+  }
+  if (port_ <= 0) {
+    throw ConfigError("cannot listen on " + host_ + ":" + std::to_string(address.port) +
+                      " (address in use, or not an address of this host)");
+  }
+  thread_ = std::thread([this] {
+    server_->listen_after_bind();
+    listening_done_ = true;
+  });
+}
+
+Listener::~Listener() { Stop(); }
+
+std::string Listener::url() const {
+  std::string h = host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_;
+  return "http://" + h + ":" + std::to_string(port_);
+}
+
+void Listener::Stop() {
+  if (!thread_.joinable()) return;
+  // stop() is a no-op until the accept loop runs: wait for it to start (or end).
+  while (!server_->is_running() && !listening_done_) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  server_->stop();
+  thread_.join();
+}
+
+}  // namespace postwork::http

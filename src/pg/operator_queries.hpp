@@ -1,0 +1,34 @@
+#pragma once
+// SQL for the operator surface (stats, dashboard, top), one named constant per
+// statement. Everything here reads through indexes on status; nothing scans
+// finished jobs.
+namespace postwork::pg::queries {
+
+// Per queue: jobs running, waiting for a later run_at (retries, delays,
+// reschedules) and dead-lettered. Uses jobs_status_updated_idx.
+inline constexpr const char* kCountsByQueue = R"SQL(
+SELECT queue,
+       count(*) FILTER (WHERE status = 'running') AS running,
+       count(*) FILTER (WHERE status = 'retry_scheduled'
+                           OR (status = 'queued' AND run_at > now())) AS scheduled,
+       count(*) FILTER (WHERE status = 'failed') AS dead
+FROM jobs
+WHERE status IN ('running', 'retry_scheduled', 'failed', 'queued')
+GROUP BY queue
+ORDER BY queue)SQL";
+
+// $1 id. Only finished jobs: a live one may still sit in a Redis list, and a
+// worker popping it would create its row again.
+inline constexpr const char* kDeleteFinished = R"SQL(
+DELETE FROM jobs WHERE id = $1 AND status IN ('completed', 'failed'))SQL";
+
+// $1 table name -> true when it exists in the search path.
+inline constexpr const char* kTableExists = R"SQL(
+SELECT to_regclass($1) IS NOT NULL)SQL";
+
+// $1 limit. The campaigns table belongs to the email schema; its columns are
+// shown as they are.
+inline constexpr const char* kCampaigns = R"SQL(
+SELECT row_to_json(c)::text FROM (SELECT * FROM campaigns LIMIT $1) c)SQL";
+
+}  // namespace postwork::pg::queries
