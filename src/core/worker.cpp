@@ -163,7 +163,9 @@ void Worker::FetchLoop() {
                              free,
                              now + options_.lease_seconds * 1000LL, now, max_attempts);
       redis_outage.Succeeded();
-    } catch (const UnavailableError& e) {
+    } catch (const std::exception& e) {
+      // UnavailableError is an outage; anything else (a script error) is
+      // logged the same way and retried: a worker never dies of a bad reply.
       ++stats_.redis_errors;
       fetching_ = false;
       orphans_possible = true;  // the fetch may have run without us seeing its reply

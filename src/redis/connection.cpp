@@ -120,7 +120,21 @@ void Connection::EnsureConnected() {
 Value Connection::ToValue(void* raw) {
   ReplyPtr reply(static_cast<redisReply*>(raw));
   if (!reply) Fail("connection lost");
-  return Convert(reply.get());
+  Value v = Convert(reply.get());
+  // Errors that mean "this server cannot serve you right now" are outages, not
+  // bugs: loading its data after a restart, a replica during failover, a
+  // script running too long. The caller retries with backoff.
+  if (v.is_error()) {
+    for (const char* transient : {"LOADING", "MASTERDOWN", "READONLY", "TRYAGAIN", "BUSY ",
+                                  "CLUSTERDOWN", "NOREPLICAS"}) {
+      if (v.str.rfind(transient, 0) == 0) {
+        std::string msg = "Redis " + url_.host + ":" + std::to_string(url_.port) + ": " + v.str;
+        Disconnect();  // also drops unread pipeline replies; the next call reconnects
+        throw UnavailableError(msg);
+      }
+    }
+  }
+  return v;
 }
 
 Value Connection::Command(const std::vector<std::string>& argv) {
