@@ -9,7 +9,7 @@ PACKAGES=(
   libcurl4-openssl-dev libgmime-3.0-dev libcpp-httplib-dev libssl-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools postgresql-15 postgresql-client-15 postgresql-contrib
-  python3 python3-aiosmtpd procps iproute2 util-linux
+  python3 python3-aiosmtpd python3-yaml procps iproute2 util-linux
   chromium prometheus
 )
 # chromium: the dashboard's browser test (Playwright drives /usr/bin/chromium).
