@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <toml++/toml.h>
 
+#include "app/email_config.hpp"
 #include "core/queues.hpp"
 #include "postwork/error.hpp"
 #include "redis/url.hpp"
@@ -106,6 +107,7 @@ void ApplyFile(Config& c, const std::string& path) {
       w.cron.push_back(std::move(entry));
     }
   }
+  ApplyEmailFile(root, c.email);
   if (auto* limits = root["limits"].as_table()) {
     int64_t n = 0;
     if (limits->contains("max_payload_bytes")) {
@@ -128,6 +130,7 @@ void Config::Validate() const {
     throw ConfigError(
         "invalid database URL: use postgresql://user@host:port/db or key=value pairs");
   }
+  email.Validate();
   for (const auto& [q, n] : worker.max_attempts_by_queue) {
     if (n < 1 || n > 1000) throw ConfigError("queues." + q + ".max_attempts must be 1..1000");
   }
@@ -143,6 +146,7 @@ Config LoadConfig(const std::optional<std::string>& file) {
   if (auto v = Env("POSTWORK_DATABASE_URL"); !v.empty()) c.database_url = v;
   if (auto v = Env("POSTWORK_LOG_LEVEL"); !v.empty()) c.log_level = v;
   if (auto v = Env("POSTWORK_LOG_FORMAT"); !v.empty()) c.log_format = v;
+  ApplyEmailEnv(c.email);
   return c;
 }
 

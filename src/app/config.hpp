@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/worker.hpp"
+#include "handlers/email_common/email_settings.hpp"
 
 namespace postwork::app {
 
@@ -15,6 +16,7 @@ struct Config {
   std::string log_format = "auto";
   size_t max_payload_bytes = 1 << 20;
   core::WorkerOptions worker;  // queue defaults, cron, timeouts...
+  handlers::email::EmailSettings email;  // [email]
 
   // Throws ConfigError naming the setting.
   void Validate() const;
