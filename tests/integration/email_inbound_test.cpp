@@ -144,7 +144,7 @@ TEST_F(EmailInboundTest, RawMimeIsParsedWithCharsetsEncodedWordsAndAttachmentsOn
   ASSERT_TRUE(WaitStatus(job, "completed")) << QueryValue("SELECT last_error FROM jobs WHERE id=$1", {job});
   EXPECT_EQ(QueryValue("SELECT subject FROM email_messages"), "Caf\xc3\xa9 pr\xc3\xa9vu");
   EXPECT_EQ(QueryValue("SELECT from_email FROM email_messages"), "jose@lead.example");
-  EXPECT_EQ(QueryValue("SELECT content_text FROM email_content"), "Voil\xc3\xa0 le caf\xc3\xa9.\r\n");
+  EXPECT_EQ(QueryValue("SELECT content_text FROM email_content"), "Voil\xc3\xa0 le caf\xc3\xa9.");
   EXPECT_EQ(QueryValue("SELECT content_html FROM email_content"), "<p>Voil\xc3\xa0</p>");
   EXPECT_EQ(QueryInt("SELECT raw_size_bytes FROM email_content"), static_cast<int64_t>(raw.size()));
   std::string sha = mail::Sha256Hex("attachment bytes");

@@ -15,6 +15,11 @@ namespace fs = std::filesystem;
 constexpr const char* kFind =
     "SELECT storage_key, id FROM email_messages WHERE tenant_id = $1 AND message_id = $2";
 
+// Two runs of the same message (a duplicate job, a reclaimed one) queue up
+// here instead of racing to insert.
+constexpr const char* kLockMessage =
+    "SELECT pg_advisory_xact_lock(hashtextextended('message:' || $1 || ':' || $2, 0))";
+
 constexpr const char* kAccountExists =
     "SELECT 1 FROM email_accounts WHERE tenant_id = $1 AND id = $2";
 
@@ -137,6 +142,11 @@ StoredMessage StoreIncoming(pg::Connection& conn, const std::string& tenant_id,
   if (classification.delivery) delivery_id = classification.delivery->id;
   conn.Exec("BEGIN");
   try {
+    conn.Exec(kLockMessage, {tenant_id, email.message_id});
+    if (auto found = conn.Exec(kFind, {tenant_id, email.message_id}); found.rows() > 0) {
+      conn.Exec("ROLLBACK");
+      return {.storage_key = found.Get(0, 0), .message_row_id = found.GetInt(0, 1), .created = false};
+    }
     conn.Exec(kInsertContent, {key, tenant_id, email.text.empty() ? email.html : email.text,
                                email.html, email.headers.dump(), std::to_string(email.raw_size_bytes)});
     auto inserted = conn.Exec(
