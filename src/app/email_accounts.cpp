@@ -36,7 +36,8 @@ void Check(const NewEmailAccount& a) {
   if (a.tenant_id.empty()) throw ConfigError("accounts add: --tenant is required");
   if (!mail::IsValidAddress(a.email)) throw ConfigError("accounts add: invalid --email address");
   if (a.smtp_host.empty()) throw ConfigError("accounts add: --smtp-host is required");
-  if (a.smtp_port < 1 || a.smtp_port > 65535) throw ConfigError("accounts add: --smtp-port must be 1..65535");
+  if (a.smtp_port < 1 || a.smtp_port > 65535)
+    throw ConfigError("accounts add: --smtp-port must be 1..65535");
   for (const auto& s : {a.smtp_security, a.imap_security}) {
     if (s != "none" && s != "starttls" && s != "tls") {
       throw ConfigError("accounts add: security must be none, starttls or tls");
@@ -65,15 +66,15 @@ AddedAccount AddEmailAccount(pg::Connection& conn, const NewEmailAccount& a,
   return pg::InTransaction(conn, [&] {
     conn.Exec(kUpsertTenant, {a.tenant_id});
     bool imap = a.imap_host.has_value();
-    auto r = conn.Exec(
-        kUpsertAccount,
-        {a.tenant_id, a.email, a.display_name, a.smtp_host, std::to_string(a.smtp_port),
-         a.smtp_security, a.smtp_username, smtp_enc, a.imap_host,
-         imap ? std::optional(std::to_string(a.imap_port)) : std::nullopt,
-         imap ? std::optional(a.imap_security) : std::nullopt,
-         imap ? std::optional(a.imap_username) : std::nullopt,
-         imap && !imap_enc.empty() ? std::optional(imap_enc) : std::nullopt,
-         std::to_string(a.daily_limit), std::to_string(a.min_gap_seconds), a.time_zone});
+    auto r =
+        conn.Exec(kUpsertAccount,
+                  {a.tenant_id, a.email, a.display_name, a.smtp_host, std::to_string(a.smtp_port),
+                   a.smtp_security, a.smtp_username, smtp_enc, a.imap_host,
+                   imap ? std::optional(std::to_string(a.imap_port)) : std::nullopt,
+                   imap ? std::optional(a.imap_security) : std::nullopt,
+                   imap ? std::optional(a.imap_username) : std::nullopt,
+                   imap && !imap_enc.empty() ? std::optional(imap_enc) : std::nullopt,
+                   std::to_string(a.daily_limit), std::to_string(a.min_gap_seconds), a.time_zone});
     return AddedAccount{.id = r.Get(0, 0), .created = r.Get(0, 1) == "t"};
   });
 }

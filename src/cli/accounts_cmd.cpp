@@ -44,7 +44,8 @@ void AddAccounts(CLI::App& app, Context& ctx, int& exit_code) {
   auto password_stdin = std::make_shared<bool>(false);
   auto no_password = std::make_shared<bool>(false);
   auto imap_host = std::make_shared<std::string>();
-  auto* add = accounts->add_subcommand("add", "Add or update a mailbox (the password is encrypted)");
+  auto* add =
+      accounts->add_subcommand("add", "Add or update a mailbox (the password is encrypted)");
   add->add_option("--tenant", a->tenant_id, "Tenant id (created if new)")->required();
   add->add_option("--email", a->email, "The mailbox address (From)")->required();
   add->add_option("--name", a->display_name, "Display name");
@@ -57,11 +58,15 @@ void AddAccounts(CLI::App& app, Context& ctx, int& exit_code) {
   add->add_flag("--no-password", *no_password, "The server needs no password");
   add->add_option("--imap-host", *imap_host, "For warmup inbox checks");
   add->add_option("--imap-port", a->imap_port)->check(CLI::Range(1, 65535));
-  add->add_option("--imap-security", a->imap_security)->check(CLI::IsMember({"none", "starttls", "tls"}));
+  add->add_option("--imap-security", a->imap_security)
+      ->check(CLI::IsMember({"none", "starttls", "tls"}));
   add->add_option("--imap-username", a->imap_username, "Default: the SMTP username");
-  add->add_option("--daily-limit", a->daily_limit, "Sends per day (default 50)")->check(CLI::Range(0, 1000000));
-  add->add_option("--min-gap", a->min_gap_seconds, "Seconds between sends")->check(CLI::Range(0, 86400));
-  add->add_option("--time-zone", a->time_zone, "IANA zone where the daily limit resets (default UTC)");
+  add->add_option("--daily-limit", a->daily_limit, "Sends per day (default 50)")
+      ->check(CLI::Range(0, 1000000));
+  add->add_option("--min-gap", a->min_gap_seconds, "Seconds between sends")
+      ->check(CLI::Range(0, 86400));
+  add->add_option("--time-zone", a->time_zone,
+                  "IANA zone where the daily limit resets (default UTC)");
   add->add_flag("--json", ctx.json, "Machine-readable output");
   add->callback([&ctx, &exit_code, a, password_stdin, no_password, imap_host] {
     auto cfg = ctx.Load();
@@ -72,8 +77,10 @@ void AddAccounts(CLI::App& app, Context& ctx, int& exit_code) {
       if (account.imap_username.empty()) account.imap_username = account.smtp_username;
     }
     if (!*no_password && !account.smtp_username.empty()) {
-      account.smtp_password = ReadSecret(*password_stdin, "SMTP password for " + account.email + ": ");
-      if (account.smtp_password.empty()) throw ConfigError("accounts add: empty password (use --no-password)");
+      account.smtp_password =
+          ReadSecret(*password_stdin, "SMTP password for " + account.email + ": ");
+      if (account.smtp_password.empty())
+        throw ConfigError("accounts add: empty password (use --no-password)");
       // The IMAP login of the same mailbox normally shares the password.
       if (account.imap_host) account.imap_password = account.smtp_password;
     }
@@ -100,20 +107,30 @@ void AddAccounts(CLI::App& app, Context& ctx, int& exit_code) {
     if (ctx.json) {
       nlohmann::json out = nlohmann::json::array();
       for (const auto& r : rows) {
-        out.push_back({{"id", r.id}, {"tenant_id", r.tenant_id}, {"email", r.email},
-                       {"display_name", r.display_name}, {"smtp_host", r.smtp_host},
-                       {"smtp_port", r.smtp_port}, {"smtp_security", r.smtp_security},
-                       {"smtp_username", r.smtp_username}, {"status", r.status},
-                       {"daily_limit", r.daily_limit}, {"min_gap_seconds", r.min_gap_seconds},
-                       {"time_zone", r.time_zone}, {"password", r.password_key_id.empty() ? "none" : "encrypted"},
-                       {"key_id", r.password_key_id}, {"imap", r.has_imap}});
+        out.push_back({{"id", r.id},
+                       {"tenant_id", r.tenant_id},
+                       {"email", r.email},
+                       {"display_name", r.display_name},
+                       {"smtp_host", r.smtp_host},
+                       {"smtp_port", r.smtp_port},
+                       {"smtp_security", r.smtp_security},
+                       {"smtp_username", r.smtp_username},
+                       {"status", r.status},
+                       {"daily_limit", r.daily_limit},
+                       {"min_gap_seconds", r.min_gap_seconds},
+                       {"time_zone", r.time_zone},
+                       {"password", r.password_key_id.empty() ? "none" : "encrypted"},
+                       {"key_id", r.password_key_id},
+                       {"imap", r.has_imap}});
       }
       std::cout << out.dump(2) << "\n";
     } else {
       for (const auto& r : rows) {
         std::cout << r.id << "  " << r.tenant_id << "  " << r.email << "  " << r.smtp_host << ":"
-                  << r.smtp_port << "/" << r.smtp_security << "  user=" << (r.smtp_username.empty() ? "-" : r.smtp_username)
-                  << "  password=" << (r.password_key_id.empty() ? "none" : "encrypted(key " + r.password_key_id + ")")
+                  << r.smtp_port << "/" << r.smtp_security
+                  << "  user=" << (r.smtp_username.empty() ? "-" : r.smtp_username) << "  password="
+                  << (r.password_key_id.empty() ? "none"
+                                                : "encrypted(key " + r.password_key_id + ")")
                   << "  limit=" << r.daily_limit << "/day gap=" << r.min_gap_seconds << "s  "
                   << r.status << "\n";
       }

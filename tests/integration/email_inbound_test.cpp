@@ -38,15 +38,19 @@ class EmailInboundTest : public EmailTest {
                         const std::string& campaign = "") {
     std::string c = campaign.empty() ? campaign_ : campaign;
     std::string email = QueryValue("SELECT email FROM leads WHERE id = $1", {lead});
-    std::string id = db().Exec("INSERT INTO email_deliveries (tenant_id, campaign_id, lead_id, step, "
-                               "email_account_id, recipient_email, message_id, status, claimed_at, sent_at) "
-                               "VALUES ('t1', $1, $2, $3, $4, $5, $6, 'sent', now(), now()) RETURNING id",
-                               {c, lead, std::to_string(step), account_, email, message_id})
-                         .Get(0, 0);
-    db().Exec("INSERT INTO campaign_metrics (tenant_id, campaign_id, sent, delivered) VALUES ('t1', $1, 1, 1) "
-              "ON CONFLICT (tenant_id, campaign_id) DO UPDATE SET sent = campaign_metrics.sent + 1, "
-              "delivered = campaign_metrics.delivered + 1",
-              {c});
+    std::string id =
+        db().Exec(
+                "INSERT INTO email_deliveries (tenant_id, campaign_id, lead_id, step, "
+                "email_account_id, recipient_email, message_id, status, claimed_at, sent_at) "
+                "VALUES ('t1', $1, $2, $3, $4, $5, $6, 'sent', now(), now()) RETURNING id",
+                {c, lead, std::to_string(step), account_, email, message_id})
+            .Get(0, 0);
+    db().Exec(
+        "INSERT INTO campaign_metrics (tenant_id, campaign_id, sent, delivered) VALUES ('t1', $1, "
+        "1, 1) "
+        "ON CONFLICT (tenant_id, campaign_id) DO UPDATE SET sent = campaign_metrics.sent + 1, "
+        "delivered = campaign_metrics.delivered + 1",
+        {c});
     return id;
   }
   std::string Incoming(const nlohmann::json& payload, const std::string& tenant = "t1") {
@@ -63,9 +67,14 @@ std::string ReplyRaw(const std::string& message_id, const std::string& in_reply_
   return "From: Bob Stone <bob@lead.example>\r\n"
          "To: ana@sender.example\r\n"
          "Subject: Re: Hello\r\n"
-         "Message-ID: <" + message_id + ">\r\n"
-         "In-Reply-To: <" + in_reply_to + ">\r\n"
-         "References: <older@sender.example> <" + in_reply_to + ">\r\n" + extra_headers +
+         "Message-ID: <" +
+         message_id +
+         ">\r\n"
+         "In-Reply-To: <" +
+         in_reply_to +
+         ">\r\n"
+         "References: <older@sender.example> <" +
+         in_reply_to + ">\r\n" + extra_headers +
          "Date: Tue, 14 Oct 2025 16:12:30 +0000\r\n"
          "MIME-Version: 1.0\r\n"
          "Content-Type: text/plain; charset=utf-8\r\n"
@@ -75,16 +84,27 @@ std::string ReplyRaw(const std::string& message_id, const std::string& in_reply_
 
 TEST_F(EmailInboundTest, SeedPayloadIsStoredOnceWithEscapedHtmlAndDeduplicatedAttachments) {
   std::string pdf = std::string("%PDF-1.4\0binary\xff", 16);
-  nlohmann::json payload = {
-      {"tenant_id", "t1"}, {"email_account_id", account_}, {"direction", "inbound"},
-      {"type", "email"}, {"from", "bob@lead.example"}, {"to", {"ana@sender.example", "ops@sender.example"}},
-      {"subject", "Question"}, {"body", {{"plain", "Is <this> & that ok?\n\nThanks"}}},
-      {"headers", {{"X-Mailer", "Test"}}}, {"messageId", "<q1@lead.example>"},
-      {"attachments", {{{"filename", "a.pdf"}, {"contentType", "application/pdf"}, {"content", mail::Base64Encode(pdf)}},
-                       {{"filename", "copy.pdf"}, {"contentType", "application/pdf"}, {"content", mail::Base64Encode(pdf)}}}}};
+  nlohmann::json payload = {{"tenant_id", "t1"},
+                            {"email_account_id", account_},
+                            {"direction", "inbound"},
+                            {"type", "email"},
+                            {"from", "bob@lead.example"},
+                            {"to", {"ana@sender.example", "ops@sender.example"}},
+                            {"subject", "Question"},
+                            {"body", {{"plain", "Is <this> & that ok?\n\nThanks"}}},
+                            {"headers", {{"X-Mailer", "Test"}}},
+                            {"messageId", "<q1@lead.example>"},
+                            {"attachments",
+                             {{{"filename", "a.pdf"},
+                               {"contentType", "application/pdf"},
+                               {"content", mail::Base64Encode(pdf)}},
+                              {{"filename", "copy.pdf"},
+                               {"contentType", "application/pdf"},
+                               {"content", mail::Base64Encode(pdf)}}}}};
   auto first = Incoming(payload);
   RunningWorker w(TestWorkerOptions(kQueues), Handlers());
-  ASSERT_TRUE(WaitStatus(first, "completed")) << QueryValue("SELECT last_error FROM jobs WHERE id=$1", {first});
+  ASSERT_TRUE(WaitStatus(first, "completed"))
+      << QueryValue("SELECT last_error FROM jobs WHERE id=$1", {first});
   auto second = Incoming(payload);
   ASSERT_TRUE(WaitStatus(second, "completed"));
 
@@ -101,15 +121,21 @@ TEST_F(EmailInboundTest, SeedPayloadIsStoredOnceWithEscapedHtmlAndDeduplicatedAt
             "<p>Is &lt;this&gt; &amp; that ok?</p>\n<p>Thanks</p>");
   EXPECT_EQ(QueryValue("SELECT content_text FROM email_content WHERE storage_key = $1", {key}),
             "Is <this> & that ok?\n\nThanks");
-  EXPECT_EQ(QueryInt("SELECT retention_days FROM email_content WHERE storage_key = $1", {key}), 2555);
-  EXPECT_EQ(QueryValue("SELECT headers->>'X-Mailer' FROM email_content WHERE storage_key = $1", {key}), "Test");
-  EXPECT_EQ(QueryValue("SELECT to_email || '|' || status || '|' || message_type || '|' || direction FROM email_messages"),
+  EXPECT_EQ(QueryInt("SELECT retention_days FROM email_content WHERE storage_key = $1", {key}),
+            2555);
+  EXPECT_EQ(
+      QueryValue("SELECT headers->>'X-Mailer' FROM email_content WHERE storage_key = $1", {key}),
+      "Test");
+  EXPECT_EQ(QueryValue("SELECT to_email || '|' || status || '|' || message_type || '|' || "
+                       "direction FROM email_messages"),
             "ana@sender.example,ops@sender.example|received|email|inbound");
   EXPECT_EQ(QueryInt("SELECT count(*) FROM email_attachments"), 1);
   EXPECT_EQ(QueryValue("SELECT sha256 FROM email_attachments"), mail::Sha256Hex(pdf));
   EXPECT_EQ(QueryValue("SELECT encode(data, 'hex') FROM email_attachments"), mail::HexEncode(pdf));
-  EXPECT_EQ(QueryValue("SELECT string_agg(filename, ',' ORDER BY position) FROM email_message_attachments"),
-            "a.pdf,copy.pdf");
+  EXPECT_EQ(
+      QueryValue(
+          "SELECT string_agg(filename, ',' ORDER BY position) FROM email_message_attachments"),
+      "a.pdf,copy.pdf");
 }
 
 TEST_F(EmailInboundTest, RawMimeIsParsedWithCharsetsEncodedWordsAndAttachmentsOnDisk) {
@@ -131,17 +157,20 @@ TEST_F(EmailInboundTest, RawMimeIsParsedWithCharsetsEncodedWordsAndAttachmentsOn
       "--inner\r\n"
       "Content-Type: text/html; charset=utf-8\r\n"
       "Content-Transfer-Encoding: base64\r\n\r\n" +
-      mail::Base64Encode("<p>Voil\xc3\xa0</p>") + "\r\n"
+      mail::Base64Encode("<p>Voil\xc3\xa0</p>") +
+      "\r\n"
       "--inner--\r\n"
       "--outer\r\n"
       "Content-Type: application/octet-stream; name=\"data.bin\"\r\n"
       "Content-Disposition: attachment; filename=\"data.bin\"\r\n"
       "Content-Transfer-Encoding: base64\r\n\r\n" +
-      mail::Base64Encode("attachment bytes") + "\r\n"
+      mail::Base64Encode("attachment bytes") +
+      "\r\n"
       "--outer--\r\n";
   auto job = Incoming({{"raw", raw}, {"email_account_id", account_}});
   RunningWorker w(TestWorkerOptions(kQueues), Handlers());
-  ASSERT_TRUE(WaitStatus(job, "completed")) << QueryValue("SELECT last_error FROM jobs WHERE id=$1", {job});
+  ASSERT_TRUE(WaitStatus(job, "completed"))
+      << QueryValue("SELECT last_error FROM jobs WHERE id=$1", {job});
   EXPECT_EQ(QueryValue("SELECT subject FROM email_messages"), "Caf\xc3\xa9 pr\xc3\xa9vu");
   EXPECT_EQ(QueryValue("SELECT from_email FROM email_messages"), "jose@lead.example");
   EXPECT_EQ(QueryValue("SELECT content_text FROM email_content"), "Voil\xc3\xa0 le caf\xc3\xa9.");
@@ -159,12 +188,18 @@ TEST_F(EmailInboundTest, AReplyMarksTheLeadRepliedCountsOnceAndCancelsItsQueuedS
   std::string lead = Lead("t1", "bob@lead.example");
   Delivered(lead, "out-1@sender.example");
   int64_t in_an_hour = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::system_clock::now().time_since_epoch()).count() + 3'600'000;
-  auto step2 = client().Enqueue("email-sending", {{"campaign_id", campaign_}, {"recipient_id", lead}, {"step", 2}},
-                                {.run_at_ms = in_an_hour, .tenant_id = "t1"}).id;
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count() +
+                       3'600'000;
+  auto step2 = client()
+                   .Enqueue("email-sending",
+                            {{"campaign_id", campaign_}, {"recipient_id", lead}, {"step", 2}},
+                            {.run_at_ms = in_an_hour, .tenant_id = "t1"})
+                   .id;
   auto job = Incoming({{"raw", ReplyRaw("reply-1@lead.example", "out-1@sender.example")}});
   RunningWorker w(TestWorkerOptions(kQueues), Handlers());
-  ASSERT_TRUE(WaitStatus(job, "completed")) << QueryValue("SELECT last_error FROM jobs WHERE id=$1", {job});
+  ASSERT_TRUE(WaitStatus(job, "completed"))
+      << QueryValue("SELECT last_error FROM jobs WHERE id=$1", {job});
   auto r = JobResult(job);
   EXPECT_EQ(r["classification"], "reply");
   EXPECT_EQ(r["cancelledSends"], 1);
@@ -204,7 +239,8 @@ TEST_F(EmailInboundTest, ADsnBecomesABounceJobThatSuppressesTheAddress) {
   auto job = Incoming({{"raw", dsn}});
   auto rerun = Incoming({{"raw", dsn}});
   RunningWorker w(TestWorkerOptions(kQueues), Handlers());
-  ASSERT_TRUE(WaitStatus(job, "completed")) << QueryValue("SELECT last_error FROM jobs WHERE id=$1", {job});
+  ASSERT_TRUE(WaitStatus(job, "completed"))
+      << QueryValue("SELECT last_error FROM jobs WHERE id=$1", {job});
   ASSERT_TRUE(WaitStatus(rerun, "completed"));
   auto r = JobResult(job);
   EXPECT_EQ(r["classification"], "bounce");
@@ -212,22 +248,49 @@ TEST_F(EmailInboundTest, ADsnBecomesABounceJobThatSuppressesTheAddress) {
   std::string bounce_job = r["bounceJobs"][0]["jobId"];
   EXPECT_EQ(JobResult(rerun)["bounceJobs"][0]["jobId"], bounce_job);  // not enqueued twice
   ASSERT_TRUE(WaitStatus(bounce_job, "completed"));
-  EXPECT_EQ(QueryValue("SELECT payload->>'bounce_type' FROM jobs WHERE id = $1", {bounce_job}), "hard");
-  EXPECT_EQ(QueryValue("SELECT payload->>'status_code' FROM jobs WHERE id = $1", {bounce_job}), "5.1.1");
-  EXPECT_EQ(QueryValue("SELECT status || '/' || bounce_type FROM email_deliveries WHERE id = $1", {delivery}), "bounced/hard");
-  EXPECT_NE(QueryValue("SELECT bounce_reason FROM email_deliveries WHERE id = $1", {delivery}).find("550"), std::string::npos);
-  EXPECT_EQ(QueryValue("SELECT reason FROM suppressions WHERE email = 'no.such.user@gmail.com'"), "hard_bounce");
+  EXPECT_EQ(QueryValue("SELECT payload->>'bounce_type' FROM jobs WHERE id = $1", {bounce_job}),
+            "hard");
+  EXPECT_EQ(QueryValue("SELECT payload->>'status_code' FROM jobs WHERE id = $1", {bounce_job}),
+            "5.1.1");
+  EXPECT_EQ(QueryValue("SELECT status || '/' || bounce_type FROM email_deliveries WHERE id = $1",
+                       {delivery}),
+            "bounced/hard");
+  EXPECT_NE(QueryValue("SELECT bounce_reason FROM email_deliveries WHERE id = $1", {delivery})
+                .find("550"),
+            std::string::npos);
+  EXPECT_EQ(QueryValue("SELECT reason FROM suppressions WHERE email = 'no.such.user@gmail.com'"),
+            "hard_bounce");
   EXPECT_EQ(QueryValue("SELECT status FROM leads WHERE id = $1", {lead}), "bounced");
   EXPECT_EQ(Metric(campaign_, "hard_bounces"), 1);
   EXPECT_EQ(Metric(campaign_, "delivered"), 0);
+}
+
+TEST_F(EmailInboundTest, AnEximPlainTextBounceIsRecognizedByItsFailedRecipientsHeader) {
+  std::string bounce = ReadFile(std::string(POSTWORK_SOURCE_DIR) + "/tests/data/dsn/exim.eml");
+  std::string lead = Lead("t1", "nobody@rcpt.example");
+  std::string delivery = Delivered(lead, "5a5a5a5a01@sender.example");
+  auto job = Incoming({{"raw", bounce}});
+  RunningWorker w(TestWorkerOptions(kQueues), Handlers());
+  ASSERT_TRUE(WaitStatus(job, "completed"))
+      << QueryValue("SELECT last_error FROM jobs WHERE id=$1", {job});
+  auto r = JobResult(job);
+  EXPECT_EQ(r["classification"], "bounce");
+  ASSERT_EQ(r["bounceJobs"].size(), 1u);
+  ASSERT_TRUE(WaitStatus(r["bounceJobs"][0]["jobId"], "completed"));
+  EXPECT_EQ(QueryValue("SELECT status || '/' || bounce_type FROM email_deliveries WHERE id = $1",
+                       {delivery}),
+            "bounced/hard");
 }
 
 TEST_F(EmailInboundTest, UnknownOrForeignMessageIdFailsWithTheSeedsMessage) {
   Tenant("t2");
   std::string lead = Lead("t1", "x@lead.example");
   Delivered(lead, "mine@sender.example");
-  auto unknown = Bounce({{"message_id", "<nope@sender.example>"}, {"bounce_type", "hard"}, {"bounce_reason", "550"}});
-  auto foreign = Bounce({{"message_id", "mine@sender.example"}, {"bounce_type", "hard"}, {"bounce_reason", "550"}}, "t2");
+  auto unknown = Bounce(
+      {{"message_id", "<nope@sender.example>"}, {"bounce_type", "hard"}, {"bounce_reason", "550"}});
+  auto foreign = Bounce(
+      {{"message_id", "mine@sender.example"}, {"bounce_type", "hard"}, {"bounce_reason", "550"}},
+      "t2");
   RunningWorker w(TestWorkerOptions(kQueues), Handlers());
   ASSERT_TRUE(WaitStatus(unknown, "failed"));
   ASSERT_TRUE(WaitStatus(foreign, "failed"));
@@ -247,7 +310,9 @@ TEST_F(EmailInboundTest, TheThirdSoftBounceWithinTheWindowCountsAsHard) {
   for (int step = 1; step <= 3; ++step) {
     std::string mid = "soft-" + std::to_string(step) + "@sender.example";
     Delivered(lead, mid, step);
-    auto j = Bounce({{"message_id", mid}, {"bounce_type", "soft"}, {"bounce_reason", "452 4.2.2 Mailbox full"},
+    auto j = Bounce({{"message_id", mid},
+                     {"bounce_type", "soft"},
+                     {"bounce_reason", "452 4.2.2 Mailbox full"},
                      {"recipient_email", "flaky@lead.example"}});
     ASSERT_TRUE(WaitStatus(j, "completed"));
     jobs.push_back(j);
@@ -260,10 +325,13 @@ TEST_F(EmailInboundTest, TheThirdSoftBounceWithinTheWindowCountsAsHard) {
   EXPECT_EQ(JobResult(jobs[2])["escalated"], true);
   EXPECT_EQ(Metric(campaign_, "soft_bounces"), 2);
   EXPECT_EQ(Metric(campaign_, "hard_bounces"), 1);
-  EXPECT_EQ(QueryValue("SELECT reason FROM suppressions WHERE email = 'flaky@lead.example'"), "hard_bounce");
+  EXPECT_EQ(QueryValue("SELECT reason FROM suppressions WHERE email = 'flaky@lead.example'"),
+            "hard_bounce");
   EXPECT_EQ(QueryValue("SELECT status FROM leads WHERE id = $1", {lead}), "bounced");
   // The same bounce again changes nothing.
-  auto dup = Bounce({{"message_id", "soft-1@sender.example"}, {"bounce_type", "soft"}, {"bounce_reason", "again"}});
+  auto dup = Bounce({{"message_id", "soft-1@sender.example"},
+                     {"bounce_type", "soft"},
+                     {"bounce_reason", "again"}});
   ASSERT_TRUE(WaitStatus(dup, "completed"));
   EXPECT_EQ(JobResult(dup)["alreadyRecorded"], true);
   EXPECT_EQ(Metric(campaign_, "soft_bounces"), 2);
@@ -276,7 +344,8 @@ TEST_F(EmailInboundTest, ConcurrentBouncesLoseNoMetricUpdate) {
     std::string lead = Lead("t1", "c" + std::to_string(i) + "@lead.example");
     std::string mid = "c" + std::to_string(i) + "@sender.example";
     Delivered(lead, mid);
-    jobs.push_back(Bounce({{"message_id", mid}, {"bounce_type", i % 2 ? "soft" : "hard"}, {"bounce_reason", "x"}}));
+    jobs.push_back(Bounce(
+        {{"message_id", mid}, {"bounce_type", i % 2 ? "soft" : "hard"}, {"bounce_reason", "x"}}));
   }
   auto opts = TestWorkerOptions(kQueues);
   opts.concurrency = 8;

@@ -22,16 +22,19 @@ class EmailSendingTest : public EmailTest {
   void Seed(uint16_t port, int daily_limit = 1000, int min_gap = 0) {
     Tenant("t1");
     account_ = Account("t1", "ana@sender.example", port, daily_limit, min_gap);
-    template_ = Template("t1", "{Hi|Hello|Hey} {{first_name|there}}, about {{company}}",
-                         "Dear {{first_name|there}},\nWe love {{company}} in {{city|your city}}.\n",
-                         "<p>Dear {{first_name|there}}, we love <b>{{company}}</b> in {{city}}.</p>");
+    template_ =
+        Template("t1", "{Hi|Hello|Hey} {{first_name|there}}, about {{company}}",
+                 "Dear {{first_name|there}},\nWe love {{company}} in {{city|your city}}.\n",
+                 "<p>Dear {{first_name|there}}, we love <b>{{company}}</b> in {{city}}.</p>");
     campaign_ = Campaign("t1", account_, template_);
   }
   std::string Send(const std::string& lead, int step = 1, EnqueueOptions opts = {}) {
     opts.tenant_id = opts.tenant_id.empty() ? "t1" : opts.tenant_id;
     return client()
         .Enqueue("email-sending",
-                 {{"campaign_id", campaign_}, {"recipient_id", lead}, {"step", step},
+                 {{"campaign_id", campaign_},
+                  {"recipient_id", lead},
+                  {"step", step},
                   {"personalizations", {{"city", "Lisbon"}}}},
                  opts)
         .id;
@@ -45,7 +48,8 @@ TEST_F(EmailSendingTest, SendsAPersonalizedMultipartMessageWithOneClickUnsubscri
   std::string lead = Lead("t1", "bob@lead.example", "Bob", "<Acme & Co>");
   std::string job = Send(lead);
   RunningWorker w(TestWorkerOptions(kQueues), Handlers());
-  ASSERT_TRUE(WaitStatus(job, "completed")) << QueryValue("SELECT last_error FROM jobs WHERE id=$1", {job});
+  ASSERT_TRUE(WaitStatus(job, "completed"))
+      << QueryValue("SELECT last_error FROM jobs WHERE id=$1", {job});
   ASSERT_TRUE(sink.WaitForMessages(1, 10s)) << sink.Log();
   std::string raw = sink.Messages().at(0);
   auto m = mail::ParseMessage(raw);
@@ -57,7 +61,8 @@ TEST_F(EmailSendingTest, SendsAPersonalizedMultipartMessageWithOneClickUnsubscri
   ASSERT_EQ(m.to.size(), 1u);
   EXPECT_EQ(m.to[0].address, "bob@lead.example");
   EXPECT_EQ(m.to[0].name, "Bob Stone");
-  EXPECT_TRUE(m.subject == "Hi Bob, about <Acme & Co>" || m.subject == "Hello Bob, about <Acme & Co>" ||
+  EXPECT_TRUE(m.subject == "Hi Bob, about <Acme & Co>" ||
+              m.subject == "Hello Bob, about <Acme & Co>" ||
               m.subject == "Hey Bob, about <Acme & Co>")
       << m.subject;
   EXPECT_TRUE(m.FindHeader("Date").has_value());
@@ -78,13 +83,20 @@ TEST_F(EmailSendingTest, SendsAPersonalizedMultipartMessageWithOneClickUnsubscri
 
   // Bodies: raw values in text, escaped values in HTML, fallback and job personalization used.
   EXPECT_NE(m.text_body.find("We love <Acme & Co> in Lisbon."), std::string::npos) << m.text_body;
-  EXPECT_NE(m.html_body.find("<b>&lt;Acme &amp; Co&gt;</b> in Lisbon"), std::string::npos) << m.html_body;
+  EXPECT_NE(m.html_body.find("<b>&lt;Acme &amp; Co&gt;</b> in Lisbon"), std::string::npos)
+      << m.html_body;
 
   // The delivery row and the job result agree with what the server got.
   EXPECT_EQ(QueryValue("SELECT status FROM email_deliveries WHERE lead_id = $1", {lead}), "sent");
-  EXPECT_EQ(QueryValue("SELECT message_id FROM email_deliveries WHERE lead_id = $1", {lead}), m.message_id);
-  EXPECT_EQ(QueryValue("SELECT provider_response FROM email_deliveries WHERE lead_id = $1", {lead}).substr(0, 3), "250");
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM email_deliveries WHERE lead_id = $1 AND sent_at IS NOT NULL", {lead}), 1);
+  EXPECT_EQ(QueryValue("SELECT message_id FROM email_deliveries WHERE lead_id = $1", {lead}),
+            m.message_id);
+  EXPECT_EQ(QueryValue("SELECT provider_response FROM email_deliveries WHERE lead_id = $1", {lead})
+                .substr(0, 3),
+            "250");
+  EXPECT_EQ(
+      QueryInt("SELECT count(*) FROM email_deliveries WHERE lead_id = $1 AND sent_at IS NOT NULL",
+               {lead}),
+      1);
   auto result = JobResult(job);
   EXPECT_EQ(result["success"], true);
   EXPECT_EQ(result["messageId"], m.message_id);
@@ -111,7 +123,8 @@ TEST_F(EmailSendingTest, SpintaxIsStablePerLeadAndCrLfInValuesNeverMakesAHeader)
     EXPECT_EQ(head.find("\nBcc:"), std::string::npos) << head;
     EXPECT_EQ(head.find("\nX-Evil:"), std::string::npos) << head;
     EXPECT_EQ(raw.find("X-RcptTo: victim"), std::string::npos);
-    EXPECT_NE(m.subject.find("Eve Bcc: victim@else.example X-Evil: 1"), std::string::npos) << m.subject;
+    EXPECT_NE(m.subject.find("Eve Bcc: victim@else.example X-Evil: 1"), std::string::npos)
+        << m.subject;
   }
   // The same lead sees the same spintax variant on every step.
   auto s1 = mail::ParseMessage(messages[0]).subject, s2 = mail::ParseMessage(messages[1]).subject;
@@ -137,8 +150,10 @@ TEST_F(EmailSendingTest, TheSameStepFromManyWorkersAtOnceReachesTheServerOnce) {
   int sent = 0, duplicates = 0;
   for (const auto& id : jobs) {
     auto r = JobResult(id);
-    if (r.value("duplicate", false)) ++duplicates;
-    else if (r.contains("messageId")) ++sent;
+    if (r.value("duplicate", false))
+      ++duplicates;
+    else if (r.contains("messageId"))
+      ++sent;
   }
   EXPECT_EQ(sent, 1);
   EXPECT_EQ(duplicates, 11);
@@ -151,16 +166,19 @@ TEST_F(EmailSendingTest, ARunThatFindsItsOwnClaimStillSendingMarksItUnknownAndSe
   std::string lead = Lead("t1", "crash@lead.example");
   // What a worker leaves behind when it dies between the server's 250 and the
   // database write: the claim, still 'sending', under this job's id.
-  db().Exec("INSERT INTO email_deliveries (tenant_id, campaign_id, lead_id, step, email_account_id, "
-            "recipient_email, job_id, message_id, status, claimed_at) VALUES "
-            "('t1', $1, $2, 1, $3, 'crash@lead.example', 'job-crashed', 'm1@sender.example', "
-            "'sending', now())",
-            {campaign_, lead, account_});
+  db().Exec(
+      "INSERT INTO email_deliveries (tenant_id, campaign_id, lead_id, step, email_account_id, "
+      "recipient_email, job_id, message_id, status, claimed_at) VALUES "
+      "('t1', $1, $2, 1, $3, 'crash@lead.example', 'job-crashed', 'm1@sender.example', "
+      "'sending', now())",
+      {campaign_, lead, account_});
   std::string job = Send(lead, 1, {.id = "job-crashed"});
   RunningWorker w(TestWorkerOptions(kQueues), Handlers());
   ASSERT_TRUE(WaitStatus(job, "failed"));
-  EXPECT_EQ(QueryValue("SELECT status FROM email_deliveries WHERE lead_id = $1", {lead}), "unknown");
-  EXPECT_NE(QueryValue("SELECT last_error FROM jobs WHERE id = $1", {job}).find("unknown"), std::string::npos);
+  EXPECT_EQ(QueryValue("SELECT status FROM email_deliveries WHERE lead_id = $1", {lead}),
+            "unknown");
+  EXPECT_NE(QueryValue("SELECT last_error FROM jobs WHERE id = $1", {job}).find("unknown"),
+            std::string::npos);
   EXPECT_EQ(QueryInt("SELECT attempt_count FROM jobs WHERE id = $1", {job}), 1);
   EXPECT_EQ(Metric(campaign_, "unknown"), 1);
   // Another job for the same step is a duplicate and sends nothing either.
@@ -174,7 +192,9 @@ TEST_F(EmailSendingTest, SuppressedUnsubscribedAndRepliedLeadsAreSkippedWithoutM
   SmtpSink sink;
   Seed(sink.port());
   std::string suppressed = Lead("t1", "Listed@Lead.example");
-  db().Exec("INSERT INTO suppressions (tenant_id, email, reason) VALUES ('t1', 'listed@lead.example', 'manual')");
+  db().Exec(
+      "INSERT INTO suppressions (tenant_id, email, reason) VALUES ('t1', 'listed@lead.example', "
+      "'manual')");
   std::string unsubscribed = Lead("t1", "gone@lead.example");
   db().Exec("UPDATE leads SET status = 'unsubscribed' WHERE id = $1", {unsubscribed});
   std::string replied = Lead("t1", "talked@lead.example");
@@ -205,23 +225,39 @@ TEST_F(EmailSendingTest, DailyLimitAndMinimumGapRescheduleWithoutUsingAnAttempt)
   std::string a = Lead("t1", "a@lead.example"), b = Lead("t1", "b@lead.example");
   std::string c = Lead("t1", "c@lead.example"), d = Lead("t1", "d@lead.example");
   auto ja = Send(a);
-  auto jc = client().Enqueue("email-sending", {{"campaign_id", gap_campaign}, {"recipient_id", c}}, {.tenant_id = "t1"}).id;
+  auto jc = client()
+                .Enqueue("email-sending", {{"campaign_id", gap_campaign}, {"recipient_id", c}},
+                         {.tenant_id = "t1"})
+                .id;
   {
     RunningWorker w(TestWorkerOptions(kQueues), Handlers());
     ASSERT_TRUE(WaitStatus(ja, "completed"));
     ASSERT_TRUE(WaitStatus(jc, "completed"));
   }
   auto jb = Send(b);
-  auto jd = client().Enqueue("email-sending", {{"campaign_id", gap_campaign}, {"recipient_id", d}}, {.tenant_id = "t1"}).id;
+  auto jd = client()
+                .Enqueue("email-sending", {{"campaign_id", gap_campaign}, {"recipient_id", d}},
+                         {.tenant_id = "t1"})
+                .id;
   RunningWorker w(TestWorkerOptions(kQueues), Handlers());
-  ASSERT_TRUE(WaitFor([&] { return QueryInt("SELECT count(*) FROM job_executions WHERE job_id IN ($1, $2) AND status = 'rescheduled'", {jb, jd}) == 2; }));
+  ASSERT_TRUE(WaitFor([&] {
+    return QueryInt(
+               "SELECT count(*) FROM job_executions WHERE job_id IN ($1, $2) AND status = "
+               "'rescheduled'",
+               {jb, jd}) == 2;
+  }));
   // b waits for the next UTC midnight, d for the end of the hour-long gap.
   auto now = std::chrono::system_clock::now();
   int64_t midnight = std::chrono::duration_cast<std::chrono::seconds>(
-      std::chrono::ceil<std::chrono::days>(now).time_since_epoch()).count();
-  EXPECT_EQ(QueryInt("SELECT extract(epoch FROM run_at)::bigint FROM jobs WHERE id = $1", {jb}), midnight);
-  int64_t last = QueryInt("SELECT extract(epoch FROM last_send_at)::bigint FROM email_accounts WHERE id = $1", {gap_account});
-  EXPECT_NEAR(QueryInt("SELECT extract(epoch FROM run_at)::bigint FROM jobs WHERE id = $1", {jd}), last + 3600, 1);
+                         std::chrono::ceil<std::chrono::days>(now).time_since_epoch())
+                         .count();
+  EXPECT_EQ(QueryInt("SELECT extract(epoch FROM run_at)::bigint FROM jobs WHERE id = $1", {jb}),
+            midnight);
+  int64_t last =
+      QueryInt("SELECT extract(epoch FROM last_send_at)::bigint FROM email_accounts WHERE id = $1",
+               {gap_account});
+  EXPECT_NEAR(QueryInt("SELECT extract(epoch FROM run_at)::bigint FROM jobs WHERE id = $1", {jd}),
+              last + 3600, 1);
   EXPECT_EQ(QueryInt("SELECT attempt_count FROM jobs WHERE id = $1", {jb}), 0);
   EXPECT_EQ(sink.Messages().size(), 2u);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM email_deliveries WHERE lead_id IN ($1, $2)", {b, d}), 0);
@@ -237,16 +273,25 @@ TEST_F(EmailSendingTest, OutsideTheSendingWindowReschedulesToItsNextOpening) {
   int64_t tokyo = now_s + 9 * 3600;  // Japan has no DST
   int hour = static_cast<int>((tokyo % 86400) / 3600);
   int start = hour + 2 <= 23 ? hour + 2 : 0;
-  db().Exec("UPDATE campaigns SET time_zone = 'Asia/Tokyo', send_start_hour = $2, send_end_hour = $3 WHERE id = $1",
-            {campaign_, std::to_string(start), std::to_string(start + 1)});
+  db().Exec(
+      "UPDATE campaigns SET time_zone = 'Asia/Tokyo', send_start_hour = $2, send_end_hour = $3 "
+      "WHERE id = $1",
+      {campaign_, std::to_string(start), std::to_string(start + 1)});
   int64_t local_midnight = tokyo - tokyo % 86400;
-  int64_t opening = (start > hour ? local_midnight : local_midnight + 86400) + start * 3600 - 9 * 3600;
+  int64_t opening =
+      (start > hour ? local_midnight : local_midnight + 86400) + start * 3600 - 9 * 3600;
   std::string lead = Lead("t1", "later@lead.example");
   auto job = Send(lead);
   RunningWorker w(TestWorkerOptions(kQueues), Handlers());
-  ASSERT_TRUE(WaitFor([&] { return QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1 AND status = 'rescheduled'", {job}) == 1; }));
-  EXPECT_EQ(QueryInt("SELECT extract(epoch FROM run_at)::bigint FROM jobs WHERE id = $1", {job}), opening);
-  EXPECT_NE(QueryValue("SELECT last_error FROM jobs WHERE id = $1", {job}).find("sending window"), std::string::npos);
+  ASSERT_TRUE(WaitFor([&] {
+    return QueryInt(
+               "SELECT count(*) FROM job_executions WHERE job_id = $1 AND status = 'rescheduled'",
+               {job}) == 1;
+  }));
+  EXPECT_EQ(QueryInt("SELECT extract(epoch FROM run_at)::bigint FROM jobs WHERE id = $1", {job}),
+            opening);
+  EXPECT_NE(QueryValue("SELECT last_error FROM jobs WHERE id = $1", {job}).find("sending window"),
+            std::string::npos);
   EXPECT_EQ(QueryInt("SELECT attempt_count FROM jobs WHERE id = $1", {job}), 0);
   EXPECT_TRUE(sink.Messages().empty());
 }
@@ -256,15 +301,25 @@ TEST_F(EmailSendingTest, RecipientRejected511TakesTheHardBouncePath) {
   Seed(sink.port());
   std::string lead = Lead("t1", "unknown.user@lead.example");
   auto job = Send(lead);
-  auto later = Send(lead, 2, {.run_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch()).count() + 3'600'000});
+  auto later = Send(lead, 2,
+                    {.run_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count() +
+                                  3'600'000});
   RunningWorker w(TestWorkerOptions(kQueues), Handlers());
   ASSERT_TRUE(WaitStatus(job, "failed"));
-  EXPECT_NE(QueryValue("SELECT last_error FROM jobs WHERE id = $1", {job}).find("550"), std::string::npos);
+  EXPECT_NE(QueryValue("SELECT last_error FROM jobs WHERE id = $1", {job}).find("550"),
+            std::string::npos);
   EXPECT_EQ(QueryInt("SELECT attempt_count FROM jobs WHERE id = $1", {job}), 1);
-  EXPECT_EQ(QueryValue("SELECT status || '/' || bounce_type FROM email_deliveries WHERE lead_id = $1", {lead}), "bounced/hard");
-  EXPECT_NE(QueryValue("SELECT bounce_reason FROM email_deliveries WHERE lead_id = $1", {lead}).find("5.1.1"), std::string::npos);
-  EXPECT_EQ(QueryValue("SELECT reason FROM suppressions WHERE email = 'unknown.user@lead.example'"), "hard_bounce");
+  EXPECT_EQ(
+      QueryValue("SELECT status || '/' || bounce_type FROM email_deliveries WHERE lead_id = $1",
+                 {lead}),
+      "bounced/hard");
+  EXPECT_NE(QueryValue("SELECT bounce_reason FROM email_deliveries WHERE lead_id = $1", {lead})
+                .find("5.1.1"),
+            std::string::npos);
+  EXPECT_EQ(QueryValue("SELECT reason FROM suppressions WHERE email = 'unknown.user@lead.example'"),
+            "hard_bounce");
   EXPECT_EQ(QueryValue("SELECT status FROM leads WHERE id = $1", {lead}), "bounced");
   EXPECT_EQ(JobStatus(later), "cancelled");
   EXPECT_EQ(Metric(campaign_, "hard_bounces"), 1);
@@ -279,12 +334,15 @@ TEST_F(EmailSendingTest, TemporaryRejectionRetriesThenFailsAndNeverCountsAsSent)
   auto job = Send(lead, 1, {.max_attempts = 2});
   RunningWorker w(TestWorkerOptions(kQueues), Handlers());
   ASSERT_TRUE(WaitStatus(job, "retry_scheduled"));
-  EXPECT_EQ(QueryValue("SELECT status FROM email_deliveries WHERE lead_id = $1", {lead}), "deferred");
+  EXPECT_EQ(QueryValue("SELECT status FROM email_deliveries WHERE lead_id = $1", {lead}),
+            "deferred");
   ASSERT_TRUE(WaitStatus(job, "failed"));
   EXPECT_EQ(QueryInt("SELECT attempt_count FROM jobs WHERE id = $1", {job}), 2);
   EXPECT_EQ(QueryValue("SELECT status FROM email_deliveries WHERE lead_id = $1", {lead}), "failed");
   EXPECT_EQ(QueryInt("SELECT smtp_attempts FROM email_deliveries WHERE lead_id = $1", {lead}), 2);
-  EXPECT_NE(QueryValue("SELECT provider_response FROM email_deliveries WHERE lead_id = $1", {lead}).find("451"), std::string::npos);
+  EXPECT_NE(QueryValue("SELECT provider_response FROM email_deliveries WHERE lead_id = $1", {lead})
+                .find("451"),
+            std::string::npos);
   EXPECT_EQ(Metric(campaign_, "failed"), 1);
   EXPECT_EQ(Metric(campaign_, "sent"), 0);
 }
@@ -295,7 +353,8 @@ TEST_F(EmailSendingTest, EncryptedPasswordIsUsedForAuthOverStartTlsAndNeverStore
   Tenant("t1");
   std::string account = Account("t1", "ana@sender.example", sink.port(), 100, 0, "starttls",
                                 "ana@sender.example", "correct horse battery staple");
-  std::string stored = QueryValue("SELECT smtp_password_enc FROM email_accounts WHERE id = $1", {account});
+  std::string stored =
+      QueryValue("SELECT smtp_password_enc FROM email_accounts WHERE id = $1", {account});
   EXPECT_EQ(stored.rfind("v1:", 0), 0u);
   EXPECT_EQ(stored.find("correct horse"), std::string::npos);
   template_ = Template("t1", "Hello", "Hi there", "");
@@ -303,7 +362,8 @@ TEST_F(EmailSendingTest, EncryptedPasswordIsUsedForAuthOverStartTlsAndNeverStore
   std::string lead = Lead("t1", "auth@lead.example");
   auto job = Send(lead);
   RunningWorker w(TestWorkerOptions(kQueues), Handlers());
-  ASSERT_TRUE(WaitStatus(job, "completed")) << QueryValue("SELECT last_error FROM jobs WHERE id=$1", {job});
+  ASSERT_TRUE(WaitStatus(job, "completed"))
+      << QueryValue("SELECT last_error FROM jobs WHERE id=$1", {job});
   ASSERT_TRUE(sink.WaitForMessages(1, 10s));
   auto [code, out] = RunPostwork({"accounts", "list", "--tenant", "t1"});
   EXPECT_EQ(code, 0) << out;
@@ -320,14 +380,25 @@ TEST_F(EmailSendingTest, AJobNamingAnotherTenantsCampaignFailsPermanentlyAndTouc
   Tenant("t2");
   std::string other_lead = Lead("t2", "theirs@lead.example");
   auto foreign_campaign = Send(lead, 1, {.tenant_id = "t2"});
-  auto foreign_lead = client().Enqueue("email-sending", {{"campaign_id", campaign_}, {"recipient_id", other_lead}}, {.tenant_id = "t1"}).id;
-  auto mismatch = client().Enqueue("email-sending", {{"tenant_id", "t2"}, {"campaign_id", campaign_}, {"recipient_id", lead}}, {.tenant_id = "t1"}).id;
+  auto foreign_lead =
+      client()
+          .Enqueue("email-sending", {{"campaign_id", campaign_}, {"recipient_id", other_lead}},
+                   {.tenant_id = "t1"})
+          .id;
+  auto mismatch =
+      client()
+          .Enqueue("email-sending",
+                   {{"tenant_id", "t2"}, {"campaign_id", campaign_}, {"recipient_id", lead}},
+                   {.tenant_id = "t1"})
+          .id;
   RunningWorker w(TestWorkerOptions(kQueues), Handlers());
   for (const auto& j : {foreign_campaign, foreign_lead, mismatch}) {
     ASSERT_TRUE(WaitStatus(j, "failed")) << j;
     EXPECT_EQ(QueryInt("SELECT attempt_count FROM jobs WHERE id = $1", {j}), 1);
   }
-  EXPECT_NE(QueryValue("SELECT last_error FROM jobs WHERE id = $1", {foreign_campaign}).find("not found"), std::string::npos);
+  EXPECT_NE(
+      QueryValue("SELECT last_error FROM jobs WHERE id = $1", {foreign_campaign}).find("not found"),
+      std::string::npos);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM email_deliveries"), 0);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM campaign_metrics"), 0);
   EXPECT_TRUE(sink.Messages().empty());

@@ -39,8 +39,8 @@ class EmailTest : public ::testing::Test {
     return conn;
   }
   Client& client() {
-    static Client c(ClientOptions{.redis_url = Servers().redis_url,
-                                  .database_url = Servers().database_url});
+    static Client c(
+        ClientOptions{.redis_url = Servers().redis_url, .database_url = Servers().database_url});
     return c;
   }
   core::HandlerRegistry Handlers() {
@@ -56,35 +56,47 @@ class EmailTest : public ::testing::Test {
   std::string Account(const std::string& tenant, const std::string& email, uint16_t port,
                       int daily_limit = 1000, int min_gap = 0, const std::string& security = "none",
                       const std::string& username = "", const std::string& password = "") {
-    auto added = app::AddEmailAccount(
-        db(),
-        {.tenant_id = tenant, .email = email, .display_name = "Ana Sender", .smtp_host = "127.0.0.1",
-         .smtp_port = port, .smtp_security = security, .smtp_username = username,
-         .smtp_password = password, .daily_limit = daily_limit, .min_gap_seconds = min_gap},
-        config_.email);
+    auto added = app::AddEmailAccount(db(),
+                                      {.tenant_id = tenant,
+                                       .email = email,
+                                       .display_name = "Ana Sender",
+                                       .smtp_host = "127.0.0.1",
+                                       .smtp_port = port,
+                                       .smtp_security = security,
+                                       .smtp_username = username,
+                                       .smtp_password = password,
+                                       .daily_limit = daily_limit,
+                                       .min_gap_seconds = min_gap},
+                                      config_.email);
     return added.id;
   }
   std::string Template(const std::string& tenant, const std::string& subject,
                        const std::string& text, const std::string& html) {
-    return db().Exec("INSERT INTO email_templates (tenant_id, subject, text, html) VALUES "
-                     "($1, $2, $3, $4) RETURNING id",
-                     {tenant, subject, text, html})
+    return db()
+        .Exec(
+            "INSERT INTO email_templates (tenant_id, subject, text, html) VALUES "
+            "($1, $2, $3, $4) RETURNING id",
+            {tenant, subject, text, html})
         .Get(0, 0);
   }
   std::string Campaign(const std::string& tenant, const std::string& account,
                        const std::string& tmpl, bool stop_on_reply = true) {
-    return db().Exec("INSERT INTO campaigns (tenant_id, name, email_account_id, template_id, "
-                     "send_days, send_start_hour, send_end_hour, stop_on_reply) VALUES "
-                     "($1, 'Test campaign', $2, $3, '{1,2,3,4,5,6,7}', 0, 24, $4) RETURNING id",
-                     {tenant, account, tmpl, stop_on_reply ? "true" : "false"})
+    return db()
+        .Exec(
+            "INSERT INTO campaigns (tenant_id, name, email_account_id, template_id, "
+            "send_days, send_start_hour, send_end_hour, stop_on_reply) VALUES "
+            "($1, 'Test campaign', $2, $3, '{1,2,3,4,5,6,7}', 0, 24, $4) RETURNING id",
+            {tenant, account, tmpl, stop_on_reply ? "true" : "false"})
         .Get(0, 0);
   }
   std::string Lead(const std::string& tenant, const std::string& email,
                    const std::string& first_name = "Bob", const std::string& company = "Acme",
                    const std::string& custom = "{}") {
-    return db().Exec("INSERT INTO leads (tenant_id, email, first_name, last_name, company, "
-                     "custom_fields) VALUES ($1, $2, $3, 'Stone', $4, $5::jsonb) RETURNING id",
-                     {tenant, email, first_name, company, custom})
+    return db()
+        .Exec(
+            "INSERT INTO leads (tenant_id, email, first_name, last_name, company, "
+            "custom_fields) VALUES ($1, $2, $3, 'Stone', $4, $5::jsonb) RETURNING id",
+            {tenant, email, first_name, company, custom})
         .Get(0, 0);
   }
 
@@ -96,10 +108,12 @@ class EmailTest : public ::testing::Test {
     return WaitFor([&] { return JobStatus(id) == status; }, timeout);
   }
   nlohmann::json JobResult(const std::string& id) {
-    return nlohmann::json::parse(QueryValue("SELECT coalesce(result::text, 'null') FROM jobs WHERE id = $1", {id}));
+    return nlohmann::json::parse(
+        QueryValue("SELECT coalesce(result::text, 'null') FROM jobs WHERE id = $1", {id}));
   }
   int64_t Metric(const std::string& campaign, const std::string& column) {
-    return QueryInt("SELECT " + column + " FROM campaign_metrics WHERE campaign_id = $1", {campaign});
+    return QueryInt("SELECT " + column + " FROM campaign_metrics WHERE campaign_id = $1",
+                    {campaign});
   }
 
   app::Config config_;

@@ -11,10 +11,14 @@ namespace {
 
 TEST(IncomingPayloadTest, SeedShapeWithThreadingHeadersAndAttachments) {
   auto in = IncomingEmailFromPayload(
-      {{"from", "bob@lead.example"}, {"to", "ana@sender.example"}, {"subject", "Re: hi"},
+      {{"from", "bob@lead.example"},
+       {"to", "ana@sender.example"},
+       {"subject", "Re: hi"},
        {"body", {{"plain", "a < b\nc"}}},
-       {"headers", {{"In-Reply-To", "<x1@sender.example>"}, {"References", "<x0@s.example> <x1@sender.example>"},
-                    {"Auto-Submitted", "auto-replied"}}},
+       {"headers",
+        {{"In-Reply-To", "<x1@sender.example>"},
+         {"References", "<x0@s.example> <x1@sender.example>"},
+         {"Auto-Submitted", "auto-replied"}}},
        {"messageId", "<m1@lead.example>"},
        {"attachments", {{{"filename", "f.txt"}, {"content", mail::Base64Encode("hello")}}}}},
       1 << 20);
@@ -38,7 +42,8 @@ TEST(IncomingPayloadTest, AMessageWithoutIdGetsAStableDigestId) {
 TEST(IncomingPayloadTest, MalformedPayloadsArePermanent) {
   EXPECT_THROW(IncomingEmailFromPayload(nlohmann::json::array(), 1 << 20), PermanentError);
   EXPECT_THROW(IncomingEmailFromPayload({{"body", "text"}}, 1 << 20), PermanentError);
-  EXPECT_THROW(IncomingEmailFromPayload({{"attachments", {{{"content", "%%%"}}}}}, 1 << 20), PermanentError);
+  EXPECT_THROW(IncomingEmailFromPayload({{"attachments", {{{"content", "%%%"}}}}}, 1 << 20),
+               PermanentError);
   EXPECT_THROW(IncomingEmailFromPayload({{"direction", "sideways"}}, 1 << 20), PermanentError);
   EXPECT_THROW(IncomingEmailFromPayload({{"raw", std::string(2048, 'x')}}, 1024), PermanentError);
 }
@@ -51,7 +56,8 @@ TEST(UnsubscribeTokenTest, RoundTripsAndRejectsTampering) {
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->lead_id, "lead-7");
   EXPECT_FALSE(VerifyUnsubscribeToken("other key", token));
-  std::string forged = SignUnsubscribeToken("key", {.tenant_id = "t1", .lead_id = "lead-8", .campaign_id = "c-9"});
+  std::string forged =
+      SignUnsubscribeToken("key", {.tenant_id = "t1", .lead_id = "lead-8", .campaign_id = "c-9"});
   std::string spliced = forged.substr(0, forged.find('.')) + token.substr(token.find('.'));
   EXPECT_FALSE(VerifyUnsubscribeToken("key", spliced));
   EXPECT_FALSE(VerifyUnsubscribeToken("key", "garbage"));

@@ -63,19 +63,21 @@ TEST(SendGateTest, DailyLimitWaitsForTheNextLocalMidnight) {
 TEST(SendGateTest, MinimumGapWaitsUntilTheGapHasPassed) {
   auto utc = TimeZone::Load("UTC");
   int64_t now = Ms(Utc(2025, 6, 11, 8));
-  auto r = CheckAccountLimits({.daily_limit = 100, .min_gap_seconds = 120, .sent_today = 1,
-                               .last_send_ms = now - 30'000},
-                              *utc, now);
+  auto r = CheckAccountLimits(
+      {.daily_limit = 100, .min_gap_seconds = 120, .sent_today = 1, .last_send_ms = now - 30'000},
+      *utc, now);
   EXPECT_FALSE(r.allowed);
   EXPECT_EQ(r.run_at_ms, now + 90'000);
-  EXPECT_TRUE(CheckAccountLimits({.daily_limit = 100, .min_gap_seconds = 120, .sent_today = 1,
+  EXPECT_TRUE(CheckAccountLimits({.daily_limit = 100,
+                                  .min_gap_seconds = 120,
+                                  .sent_today = 1,
                                   .last_send_ms = now - 120'000},
                                  *utc, now)
                   .allowed);
   // The limit is checked first.
-  auto both = CheckAccountLimits({.daily_limit = 1, .min_gap_seconds = 120, .sent_today = 1,
-                                  .last_send_ms = now - 30'000},
-                                 *utc, now);
+  auto both = CheckAccountLimits(
+      {.daily_limit = 1, .min_gap_seconds = 120, .sent_today = 1, .last_send_ms = now - 30'000},
+      *utc, now);
   EXPECT_NE(both.reason.find("daily limit"), std::string::npos);
 }
 

@@ -61,7 +61,8 @@ TEST(TimeZoneTest, UnknownOrUnsafeNamesAreRefused) {
   EXPECT_THROW(TimeZone::Load("Mars/Olympus_Mons"), std::invalid_argument);
   EXPECT_THROW(TimeZone::Load("../../etc/passwd"), std::invalid_argument);
   EXPECT_THROW(TimeZone::Load("/etc/localtime"), std::invalid_argument);
-  EXPECT_THROW(TimeZone::FromTzif("x", "not a tzif file at all, really not"), std::invalid_argument);
+  EXPECT_THROW(TimeZone::FromTzif("x", "not a tzif file at all, really not"),
+               std::invalid_argument);
 }
 
 }  // namespace

@@ -49,15 +49,16 @@ BounceResult RecordBounce(pg::Connection& conn, const BounceInput& in,
     r.applied = in.type;
     std::string reason = in.reason;
     if (in.type == BounceType::kSoft) {
-      int64_t earlier = conn.Exec(kRecentSoftBounces, {in.tenant_id, address, r.delivery_id,
-                                                       std::to_string(settings.soft_bounce_window_days)})
-                            .GetInt(0, 0);
+      int64_t earlier =
+          conn.Exec(kRecentSoftBounces, {in.tenant_id, address, r.delivery_id,
+                                         std::to_string(settings.soft_bounce_window_days)})
+              .GetInt(0, 0);
       if (earlier + 1 >= settings.soft_bounce_threshold) {
         r.applied = BounceType::kHard;
         r.escalated = true;
         reason = "soft bounce " + std::to_string(earlier + 1) + " within " +
-                 std::to_string(settings.soft_bounce_window_days) + " days, treated as hard: " +
-                 in.reason;
+                 std::to_string(settings.soft_bounce_window_days) +
+                 " days, treated as hard: " + in.reason;
       }
     }
     bool already = status == "bounced" &&

@@ -15,7 +15,7 @@ enum class BounceType { kHard, kSoft };
 
 struct BounceInput {
   std::string tenant_id;
-  std::string message_id;       // of our delivery, without <>
+  std::string message_id;  // of our delivery, without <>
   BounceType type = BounceType::kHard;
   std::string reason;
   std::string recipient_email;  // as reported; the delivery's address is authoritative

@@ -4,16 +4,26 @@ namespace postwork::handlers::email {
 namespace {
 const char* Column(Metric m) {
   switch (m) {
-    case Metric::kSent: return "sent";
-    case Metric::kDelivered: return "delivered";
-    case Metric::kHardBounces: return "hard_bounces";
-    case Metric::kSoftBounces: return "soft_bounces";
-    case Metric::kReplies: return "replies";
-    case Metric::kAutoReplies: return "auto_replies";
-    case Metric::kSuppressed: return "suppressed";
-    case Metric::kSkipped: return "skipped";
-    case Metric::kFailed: return "failed";
-    case Metric::kUnknown: return "unknown";
+    case Metric::kSent:
+      return "sent";
+    case Metric::kDelivered:
+      return "delivered";
+    case Metric::kHardBounces:
+      return "hard_bounces";
+    case Metric::kSoftBounces:
+      return "soft_bounces";
+    case Metric::kReplies:
+      return "replies";
+    case Metric::kAutoReplies:
+      return "auto_replies";
+    case Metric::kSuppressed:
+      return "suppressed";
+    case Metric::kSkipped:
+      return "skipped";
+    case Metric::kFailed:
+      return "failed";
+    case Metric::kUnknown:
+      return "unknown";
   }
   return "failed";
 }

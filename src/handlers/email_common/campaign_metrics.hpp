@@ -12,8 +12,16 @@
 namespace postwork::handlers::email {
 
 enum class Metric {
-  kSent, kDelivered, kHardBounces, kSoftBounces, kReplies, kAutoReplies, kSuppressed, kSkipped,
-  kFailed, kUnknown
+  kSent,
+  kDelivered,
+  kHardBounces,
+  kSoftBounces,
+  kReplies,
+  kAutoReplies,
+  kSuppressed,
+  kSkipped,
+  kFailed,
+  kUnknown
 };
 
 void BumpMetrics(pg::Connection& conn, const std::string& tenant_id, const std::string& campaign_id,

@@ -28,7 +28,8 @@ redis::Connection& ThreadRedis(const std::string& url) {
 
 int CancelPendingSends(pg::Connection& conn, const std::string& redis_url,
                        const PendingSendFilter& f) {
-  auto rows = conn.Exec(kCancelSql, {f.tenant_id, f.lead_id, f.campaign_id, "cancelled: " + f.reason});
+  auto rows =
+      conn.Exec(kCancelSql, {f.tenant_id, f.lead_id, f.campaign_id, "cancelled: " + f.reason});
   if (rows.rows() == 0 || redis_url.empty()) return rows.rows();
   auto& redis = ThreadRedis(redis_url);
   for (int i = 0; i < rows.rows(); ++i) {

@@ -50,8 +50,10 @@ class RuleReader {
   // [+-]hh[:mm[:ss]] in seconds.
   int64_t Time(int max_hours) {
     int sign = 1;
-    if (eat('-')) sign = -1;
-    else eat('+');
+    if (eat('-'))
+      sign = -1;
+    else
+      eat('+');
     int64_t v = int64_t{Number(max_hours)} * 3600;
     if (eat(':')) v += Number(59) * 60;
     if (eat(':')) v += Number(59);

@@ -23,9 +23,12 @@ std::string Base64Url(std::string_view bytes) {
 std::optional<std::string> FromBase64Url(std::string_view text) {
   std::string s(text);
   for (char& c : s) {
-    if (c == '-') c = '+';
-    else if (c == '_') c = '/';
-    else if (c == '+' || c == '/' || c == '=') return std::nullopt;
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+    else if (c == '+' || c == '/' || c == '=')
+      return std::nullopt;
   }
   while (s.size() % 4 != 0) s.push_back('=');
   return mail::Base64Decode(s);

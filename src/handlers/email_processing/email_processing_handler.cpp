@@ -34,17 +34,18 @@ nlohmann::json EnqueueBounces(const ProcessingHandlerDeps& deps, const std::stri
       jobs.push_back({{"recipient", b.recipient_email}, {"skipped", "no matching delivery"}});
       continue;
     }
-    std::string id = "bounce-" + mail::Sha256Hex(tenant_id + "\n" + dsn_message_id + "\n" +
-                                                 b.recipient_email)
-                                     .substr(0, 32);
+    std::string id =
+        "bounce-" +
+        mail::Sha256Hex(tenant_id + "\n" + dsn_message_id + "\n" + b.recipient_email).substr(0, 32);
     nlohmann::json payload = {{"message_id", b.message_id},
                               {"bounce_type", b.bounce_type},
                               {"bounce_reason", b.reason},
                               {"recipient_email", b.recipient_email},
                               {"status_code", b.status_code}};
-    auto e = ThreadClient(deps).Enqueue("bounce:process", payload,
-                                        {.tenant_id = tenant_id, .id = id});
-    jobs.push_back({{"recipient", b.recipient_email}, {"jobId", e.id}, {"bounceType", b.bounce_type}});
+    auto e =
+        ThreadClient(deps).Enqueue("bounce:process", payload, {.tenant_id = tenant_id, .id = id});
+    jobs.push_back(
+        {{"recipient", b.recipient_email}, {"jobId", e.id}, {"bounceType", b.bounce_type}});
   }
   return jobs;
 }
@@ -54,8 +55,7 @@ Outcome Run(const ProcessingHandlerDeps& deps, JobContext& ctx) {
   IncomingEmail email = IncomingEmailFromPayload(ctx.payload, deps.settings.max_incoming_bytes);
   auto& conn = pg::ThreadConnection(deps.database_url);
   Classification c = ClassifyInbound(conn, tenant, email);
-  StoredMessage stored =
-      StoreIncoming(conn, tenant, email, c, deps.settings, deps.clock->NowMs());
+  StoredMessage stored = StoreIncoming(conn, tenant, email, c, deps.settings, deps.clock->NowMs());
   nlohmann::json result = {{"success", true},
                            {"storageKey", stored.storage_key},
                            {"contentObjectId", stored.storage_key},
@@ -70,10 +70,11 @@ Outcome Run(const ProcessingHandlerDeps& deps, JobContext& ctx) {
     result["bounceJobs"] = EnqueueBounces(deps, tenant, email.message_id, c.bounces);
   }
   if (c.kind == InboundKind::kReply && c.delivery && c.delivery->stop_on_reply) {
-    result["cancelledSends"] = CancelPendingSends(
-        conn, deps.redis_url,
-        {.tenant_id = tenant, .lead_id = c.delivery->lead_id,
-         .campaign_id = c.delivery->campaign_id, .reason = "lead replied"});
+    result["cancelledSends"] = CancelPendingSends(conn, deps.redis_url,
+                                                  {.tenant_id = tenant,
+                                                   .lead_id = c.delivery->lead_id,
+                                                   .campaign_id = c.delivery->campaign_id,
+                                                   .reason = "lead replied"});
   }
   return Outcome::Completed(std::move(result));
 }

@@ -47,10 +47,14 @@ std::vector<BounceNotice> Bounces(pg::Connection& conn, const std::string& tenan
 
 const char* InboundKindName(InboundKind k) {
   switch (k) {
-    case InboundKind::kBounce: return "bounce";
-    case InboundKind::kAutoReply: return "auto_reply";
-    case InboundKind::kReply: return "reply";
-    case InboundKind::kOther: return "other";
+    case InboundKind::kBounce:
+      return "bounce";
+    case InboundKind::kAutoReply:
+      return "auto_reply";
+    case InboundKind::kReply:
+      return "reply";
+    case InboundKind::kOther:
+      return "other";
   }
   return "other";
 }
@@ -59,7 +63,10 @@ Classification ClassifyInbound(pg::Connection& conn, const std::string& tenant_i
                                const IncomingEmail& email) {
   Classification c;
   if (email.direction != "inbound") return c;
-  if (email.is_dsn && email.parsed) {
+  // RFC 3464 reports, and the plain-text bounces of Exim/cPanel that only
+  // carry X-Failed-Recipients.
+  bool bounce = email.parsed && (email.is_dsn || email.parsed->FindHeader("X-Failed-Recipients"));
+  if (bounce) {
     c.kind = InboundKind::kBounce;
     c.bounces = Bounces(conn, tenant_id, *email.parsed);
     return c;

@@ -57,7 +57,8 @@ std::optional<std::string> Header(const std::vector<mail::Header>& headers, std:
   for (const auto& h : headers) {
     if (h.name.size() == name.size() &&
         std::equal(h.name.begin(), h.name.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
         })) {
       return h.value;
     }
@@ -75,7 +76,8 @@ std::vector<std::string> MessageIds(const std::string& text) {
     ids.push_back(text.substr(pos + 1, end - pos - 1));
     pos = end + 1;
   }
-  if (ids.empty() && !text.empty() && text.find_first_of(" \t,") == std::string::npos) ids.push_back(text);
+  if (ids.empty() && !text.empty() && text.find_first_of(" \t,") == std::string::npos)
+    ids.push_back(text);
   return ids;
 }
 
@@ -99,8 +101,9 @@ std::vector<mail::Attachment> SeedAttachments(const nlohmann::json& list) {
     if (!data) throw PermanentError("attachment content is not valid base64");
     mail::Attachment att;
     att.filename = OptionalString(a, "filename").value_or("");
-    att.content_type = OptionalString(a, "contentType")
-                           .value_or(OptionalString(a, "content_type").value_or("application/octet-stream"));
+    att.content_type =
+        OptionalString(a, "contentType")
+            .value_or(OptionalString(a, "content_type").value_or("application/octet-stream"));
     att.content_id = OptionalString(a, "contentId").value_or("");
     att.is_inline = a.value("inline", false);
     att.sha256_hex = mail::Sha256Hex(*data);
@@ -154,11 +157,14 @@ IncomingEmail FromSeedFields(const nlohmann::json& p) {
   }
   in.header_list = HeaderList(p.value("headers", nlohmann::json()));
   in.headers = HeadersJson(in.header_list);
-  in.message_id = NormalizedOrEmpty(OptionalString(p, "messageId").value_or(
-      OptionalString(p, "message_id").value_or(Header(in.header_list, "Message-ID").value_or(""))));
-  std::string irt = OptionalString(p, "inReplyTo")
-                        .value_or(OptionalString(p, "in_reply_to")
-                                      .value_or(Header(in.header_list, "In-Reply-To").value_or("")));
+  in.message_id = NormalizedOrEmpty(
+      OptionalString(p, "messageId")
+          .value_or(OptionalString(p, "message_id")
+                        .value_or(Header(in.header_list, "Message-ID").value_or(""))));
+  std::string irt =
+      OptionalString(p, "inReplyTo")
+          .value_or(OptionalString(p, "in_reply_to")
+                        .value_or(Header(in.header_list, "In-Reply-To").value_or("")));
   auto irt_ids = MessageIds(irt);
   in.in_reply_to = irt_ids.empty() ? "" : NormalizedOrEmpty(irt_ids.front());
   std::string refs;
@@ -167,7 +173,8 @@ IncomingEmail FromSeedFields(const nlohmann::json& p) {
       if (r.is_string()) refs += "<" + r.get<std::string>() + "> ";
     }
   } else {
-    refs = OptionalString(p, "references").value_or(Header(in.header_list, "References").value_or(""));
+    refs =
+        OptionalString(p, "references").value_or(Header(in.header_list, "References").value_or(""));
   }
   for (const auto& id : MessageIds(refs)) {
     if (auto n = NormalizedOrEmpty(id); !n.empty()) in.references.push_back(n);

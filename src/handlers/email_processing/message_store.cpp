@@ -1,8 +1,9 @@
 #include "handlers/email_processing/message_store.hpp"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "handlers/email_common/campaign_metrics.hpp"
 #include "mail/codec.hpp"
@@ -69,7 +70,8 @@ WHERE tenant_id = $1 AND id = $2 AND status = 'active')SQL";
 std::string StorageKey(const std::string& message_id, int64_t now_ms) {
   std::string safe;
   for (char c : message_id.substr(0, 120)) {
-    safe += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '@' ? c : '_';
+    safe +=
+        std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '@' ? c : '_';
   }
   return "email_" + safe + "_" + std::to_string(now_ms);
 }
@@ -80,7 +82,8 @@ std::string WriteAttachmentFile(const std::string& dir, const mail::Attachment& 
   if (fs::exists(path) && fs::file_size(path) == a.data.size()) return path.string();
   fs::create_directories(path.parent_path());
   fs::path tmp = path;
-  tmp += ".tmp" + std::to_string(::getpid()) + "_" + std::to_string(std::hash<std::string>{}(a.sha256_hex));
+  tmp += ".tmp" + std::to_string(::getpid()) + "_" +
+         std::to_string(std::hash<std::string>{}(a.sha256_hex));
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out.write(a.data.data(), static_cast<std::streamsize>(a.data.size()));
@@ -99,10 +102,11 @@ void StoreAttachments(pg::Connection& conn, const std::string& tenant_id,
     std::string size = std::to_string(a.data.size());
     std::string type = a.content_type.empty() ? "application/octet-stream" : a.content_type;
     if (settings.attachments_dir.empty()) {
-      conn.Exec(kInsertAttachmentInDb, {tenant_id, a.sha256_hex, size, type, mail::HexEncode(a.data)});
+      conn.Exec(kInsertAttachmentInDb,
+                {tenant_id, a.sha256_hex, size, type, mail::HexEncode(a.data)});
     } else {
-      conn.Exec(kInsertAttachmentOnDisk,
-                {tenant_id, a.sha256_hex, size, type, WriteAttachmentFile(settings.attachments_dir, a)});
+      conn.Exec(kInsertAttachmentOnDisk, {tenant_id, a.sha256_hex, size, type,
+                                          WriteAttachmentFile(settings.attachments_dir, a)});
     }
     conn.Exec(kLinkAttachment, {storage_key, std::to_string(position++), tenant_id, a.sha256_hex,
                                 a.filename, type, a.content_id, a.is_inline ? "true" : "false"});
@@ -145,20 +149,22 @@ StoredMessage StoreIncoming(pg::Connection& conn, const std::string& tenant_id,
     conn.Exec(kLockMessage, {tenant_id, email.message_id});
     if (auto found = conn.Exec(kFind, {tenant_id, email.message_id}); found.rows() > 0) {
       conn.Exec("ROLLBACK");
-      return {.storage_key = found.Get(0, 0), .message_row_id = found.GetInt(0, 1), .created = false};
+      return {
+          .storage_key = found.Get(0, 0), .message_row_id = found.GetInt(0, 1), .created = false};
     }
-    conn.Exec(kInsertContent, {key, tenant_id, email.text.empty() ? email.html : email.text,
-                               email.html, email.headers.dump(), std::to_string(email.raw_size_bytes)});
+    conn.Exec(kInsertContent,
+              {key, tenant_id, email.text.empty() ? email.html : email.text, email.html,
+               email.headers.dump(), std::to_string(email.raw_size_bytes)});
     auto inserted = conn.Exec(
-        kInsertMessage,
-        {key, tenant_id, email.email_account_id, email.direction, email.type, email.from, email.to,
-         email.subject, email.message_id, email.in_reply_to, refs.dump(),
-         InboundKindName(classification.kind), delivery_id});
+        kInsertMessage, {key, tenant_id, email.email_account_id, email.direction, email.type,
+                         email.from, email.to, email.subject, email.message_id, email.in_reply_to,
+                         refs.dump(), InboundKindName(classification.kind), delivery_id});
     if (inserted.rows() == 0) {
       // A concurrent run stored it first.
       conn.Exec("ROLLBACK");
       auto found = conn.Exec(kFind, {tenant_id, email.message_id});
-      return {.storage_key = found.Get(0, 0), .message_row_id = found.GetInt(0, 1), .created = false};
+      return {
+          .storage_key = found.Get(0, 0), .message_row_id = found.GetInt(0, 1), .created = false};
     }
     StoreAttachments(conn, tenant_id, key, email, settings);
     ApplyClassification(conn, tenant_id, classification);

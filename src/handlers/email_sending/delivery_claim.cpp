@@ -77,29 +77,35 @@ DeliveryRow RowAt(const pg::Result& r, int i) {
 }
 
 pg::Params RowParams(const SendContext& ctx) {
-  return {ctx.request.tenant_id, ctx.campaign.id, ctx.lead.id, std::to_string(ctx.request.step),
-          ctx.account.id, ctx.tmpl.id, ctx.lead.email};
+  return {ctx.request.tenant_id, ctx.campaign.id, ctx.lead.id,   std::to_string(ctx.request.step),
+          ctx.account.id,        ctx.tmpl.id,     ctx.lead.email};
 }
 
 // Limits first, then the window: the order the product promises.
 std::optional<GateResult> Gate(pg::Connection& conn, const SendContext& ctx, int64_t now_ms) {
   auto a = conn.Exec(kLockAccount, {ctx.request.tenant_id, ctx.account.id});
-  if (a.rows() == 0) throw PermanentError("email account " + ctx.account.id + " not found for this tenant");
+  if (a.rows() == 0)
+    throw PermanentError("email account " + ctx.account.id + " not found for this tenant");
   std::string status = a.Get(0, 0);
-  if (status == "disabled") throw PermanentError("email account " + ctx.account.id + " is disabled");
+  if (status == "disabled")
+    throw PermanentError("email account " + ctx.account.id + " is disabled");
   if (status == "paused") {
-    return GateResult{.allowed = false, .run_at_ms = now_ms + 15 * 60 * 1000,
+    return GateResult{.allowed = false,
+                      .run_at_ms = now_ms + 15 * 60 * 1000,
                       .reason = "email account is paused"};
   }
   auto account_zone = TimeZone::Load(a.Get(0, 3));
-  int64_t day_start = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          StartOfLocalDay(*account_zone, std::chrono::sys_seconds{std::chrono::seconds{now_ms / 1000}})
-                              .time_since_epoch())
-                          .count();
+  int64_t day_start =
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          StartOfLocalDay(*account_zone,
+                          std::chrono::sys_seconds{std::chrono::seconds{now_ms / 1000}})
+              .time_since_epoch())
+          .count();
   AccountUsage usage{
       .daily_limit = static_cast<int>(a.GetInt(0, 1)),
       .min_gap_seconds = static_cast<int>(a.GetInt(0, 2)),
-      .sent_today = conn.Exec(kSentToday, {ctx.account.id, std::to_string(day_start)}).GetInt(0, 0)};
+      .sent_today =
+          conn.Exec(kSentToday, {ctx.account.id, std::to_string(day_start)}).GetInt(0, 0)};
   if (!a.IsNull(0, 4)) usage.last_send_ms = a.GetInt(0, 4);
   GateResult limits = CheckAccountLimits(usage, *account_zone, now_ms);
   if (!limits.allowed) return limits;
@@ -108,7 +114,8 @@ std::optional<GateResult> Gate(pg::Connection& conn, const SendContext& ctx, int
   auto window = SendingWindow::FromIsoDays(ctx.campaign.send_days, ctx.campaign.start_hour,
                                            ctx.campaign.end_hour);
   auto open = CheckSendingWindow(window, *campaign_zone, now_ms);
-  if (!open) throw PermanentError("campaign " + ctx.campaign.id + " has a sending window that never opens");
+  if (!open)
+    throw PermanentError("campaign " + ctx.campaign.id + " has a sending window that never opens");
   if (!open->allowed) return open;
   return std::nullopt;
 }
@@ -153,7 +160,9 @@ ClaimResult ClaimDelivery(pg::Connection& conn, const SendContext& ctx,
     conn.Exec(kTouchAccount, {ctx.request.tenant_id, ctx.account.id, std::to_string(now_ms)});
     conn.Exec("COMMIT");
     return {.kind = ClaimResult::Kind::kClaimed,
-            .row = {.id = claimed.Get(0, 0), .status = "sending", .job_id = job_id,
+            .row = {.id = claimed.Get(0, 0),
+                    .status = "sending",
+                    .job_id = job_id,
                     .message_id = message_id}};
   } catch (...) {
     try {

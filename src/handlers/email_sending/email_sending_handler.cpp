@@ -35,13 +35,12 @@ Outcome ForExistingDelivery(pg::Connection& conn, const SendContext& sc, const D
                               "for review instead of sending it again");
   }
   if (own && row.status == "unknown") {
-    return Outcome::Permanent("delivery " + row.id + " is 'unknown' (awaiting review); not re-sending");
+    return Outcome::Permanent("delivery " + row.id +
+                              " is 'unknown' (awaiting review); not re-sending");
   }
   if (own && row.status == "failed") return Outcome::Permanent(row.last_error);
-  nlohmann::json result = {{"success", true},
-                           {"duplicate", true},
-                           {"status", row.status},
-                           {"deliveryId", row.id}};
+  nlohmann::json result = {
+      {"success", true}, {"duplicate", true}, {"status", row.status}, {"deliveryId", row.id}};
   if (!row.message_id.empty()) result["messageId"] = row.message_id;
   return Outcome::Completed(std::move(result));
 }
@@ -68,12 +67,15 @@ Outcome OnSmtpError(const SendingHandlerDeps& deps, JobContext& ctx, pg::Connect
   }
   if (e.hard_bounce()) {
     RecordBounce(conn,
-                 {.tenant_id = sc.request.tenant_id, .message_id = claim.message_id,
-                  .type = BounceType::kHard, .reason = e.response(),
+                 {.tenant_id = sc.request.tenant_id,
+                  .message_id = claim.message_id,
+                  .type = BounceType::kHard,
+                  .reason = e.response(),
                   .recipient_email = sc.lead.email},
                  deps.settings);
     CancelPendingSends(conn, deps.redis_url,
-                       {.tenant_id = sc.request.tenant_id, .lead_id = sc.lead.id,
+                       {.tenant_id = sc.request.tenant_id,
+                        .lead_id = sc.lead.id,
                         .reason = "lead bounced (hard)"});
     return Outcome::Permanent(e.what());
   }
@@ -83,7 +85,8 @@ Outcome OnSmtpError(const SendingHandlerDeps& deps, JobContext& ctx, pg::Connect
   }
   if (ctx.attempt >= ctx.max_attempts) {
     MarkFailed(conn, sc, claim.id, ctx.job_id, e.what(), e.response());
-    return Outcome::Permanent("giving up after " + std::to_string(ctx.attempt) + " attempts: " + e.what());
+    return Outcome::Permanent("giving up after " + std::to_string(ctx.attempt) +
+                              " attempts: " + e.what());
   }
   // Nothing was accepted: the next attempt (any job) may claim it again.
   MarkDeferred(conn, claim.id, ctx.job_id, e.what());
@@ -121,8 +124,8 @@ Outcome Run(const SendingHandlerDeps& deps, JobContext& ctx) {
   }
   // The checks, in the promised order: suppression, reply, limits, window.
   if (sc.lead.suppressed || sc.lead.status == "unsubscribed" || sc.lead.status == "bounced") {
-    std::string reason = sc.lead.suppressed ? "address is on the suppression list"
-                                            : "lead is " + sc.lead.status;
+    std::string reason =
+        sc.lead.suppressed ? "address is on the suppression list" : "lead is " + sc.lead.status;
     RecordSkip(conn, sc, "suppressed", reason, Metric::kSuppressed);
     return Outcome::Completed(Skipped("suppressed", reason));
   }

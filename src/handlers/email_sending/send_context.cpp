@@ -64,7 +64,8 @@ SendRequest SendRequest::FromPayload(std::string tenant_id, const nlohmann::json
     r.step = it->get<int>();
   }
   if (auto it = p.find("personalizations"); it != p.end() && !it->is_null()) {
-    if (!it->is_object()) throw PermanentError("payload field \"personalizations\" must be an object");
+    if (!it->is_object())
+      throw PermanentError("payload field \"personalizations\" must be an object");
     r.personalizations = *it;
   }
   return r;
@@ -100,12 +101,15 @@ SendContext LoadSendContext(pg::Connection& conn, SendRequest request) {
   std::optional<std::string> template_id = request.template_id;
   if (!template_id) template_id = StepTemplate(ctx.campaign.steps, request.step);
   if (!template_id) template_id = ctx.campaign.template_id;
-  if (!template_id) throw PermanentError("campaign " + ctx.campaign.id + " has no template for step " + std::to_string(request.step));
+  if (!template_id)
+    throw PermanentError("campaign " + ctx.campaign.id + " has no template for step " +
+                         std::to_string(request.step));
   auto t = conn.Exec(kTemplate, {tenant, *template_id});
   if (t.rows() == 0) NotFound("email template", *template_id);
   ctx.tmpl = {.id = t.Get(0, 0), .subject = t.Get(0, 1), .html = t.Get(0, 2), .text = t.Get(0, 3)};
 
-  std::optional<std::string> account_id = request.account_id ? request.account_id : ctx.campaign.account_id;
+  std::optional<std::string> account_id =
+      request.account_id ? request.account_id : ctx.campaign.account_id;
   if (!account_id) throw PermanentError("campaign " + ctx.campaign.id + " has no sending account");
   auto a = conn.Exec(kAccount, {tenant, *account_id});
   if (a.rows() == 0) NotFound("email account", *account_id);

@@ -56,8 +56,8 @@ mail::SmtpClient& SmtpClientFor(const AccountRow& account, const EmailSettings& 
     slot = {.fingerprint = fp, .client = std::move(client)};
     return *slot.client;
   } catch (const mail::SecretError& e) {
-    throw PermanentError("email account " + account.id + ": cannot decrypt the SMTP password: " +
-                         e.what());
+    throw PermanentError("email account " + account.id +
+                         ": cannot decrypt the SMTP password: " + e.what());
   } catch (const mail::SmtpError& e) {
     throw PermanentError("email account " + account.id + ": " + e.what());
   }
