@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <toml++/toml.h>
 
+#include "app/email_config.hpp"
 #include "core/queues.hpp"
 #include "postwork/error.hpp"
 #include "redis/url.hpp"
@@ -110,6 +111,7 @@ void ApplyFile(Config& c, const std::string& path) {
     Read(*d, "listen", c.dashboard_listen, "dashboard.");
     Read(*d, "token", c.dashboard_token, "dashboard.");
   }
+  ApplyEmailFile(root, c.email);
   if (auto* limits = root["limits"].as_table()) {
     int64_t n = 0;
     if (limits->contains("max_payload_bytes")) {
@@ -132,6 +134,7 @@ void Config::Validate() const {
     throw ConfigError(
         "invalid database URL: use postgresql://user@host:port/db or key=value pairs");
   }
+  email.Validate();
   for (const auto& [q, n] : worker.max_attempts_by_queue) {
     if (n < 1 || n > 1000) throw ConfigError("queues." + q + ".max_attempts must be 1..1000");
   }
@@ -148,6 +151,7 @@ Config LoadConfig(const std::optional<std::string>& file) {
   if (auto v = Env("POSTWORK_LOG_LEVEL"); !v.empty()) c.log_level = v;
   if (auto v = Env("POSTWORK_LOG_FORMAT"); !v.empty()) c.log_format = v;
   if (auto v = Env("POSTWORK_DASHBOARD_TOKEN"); !v.empty()) c.dashboard_token = v;
+  ApplyEmailEnv(c.email);
   return c;
 }
 

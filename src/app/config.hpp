@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/worker.hpp"
+#include "handlers/email_common/email_settings.hpp"
 
 namespace postwork::app {
 
@@ -17,6 +18,7 @@ struct Config {
   core::WorkerOptions worker;  // queue defaults, cron, timeouts...
   std::string dashboard_listen = "127.0.0.1:8080";  // [dashboard] listen
   std::string dashboard_token;  // POSTWORK_DASHBOARD_TOKEN; "" = read-only dashboard
+  handlers::email::EmailSettings email;  // [email]
 
   // Throws ConfigError naming the setting.
   void Validate() const;

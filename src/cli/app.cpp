@@ -46,6 +46,7 @@ int Main(int argc, char** argv) {
   AddSupervise(app, ctx, exit_code);
   AddDashboard(app, ctx, exit_code);
   AddTop(app, ctx, exit_code);
+  AddAccounts(app, ctx, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -32,5 +32,6 @@ void AddInspect(CLI::App& app, Context& ctx, int& exit_code);
 void AddSupervise(CLI::App& app, Context& ctx, int& exit_code);
 void AddDashboard(CLI::App& app, Context& ctx, int& exit_code);
 void AddTop(CLI::App& app, Context& ctx, int& exit_code);
+void AddAccounts(CLI::App& app, Context& ctx, int& exit_code);
 
 }  // namespace postwork::cli

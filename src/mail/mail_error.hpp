@@ -45,12 +45,13 @@ enum class SmtpFailure {
 class SmtpError : public MailError {
  public:
   SmtpError(const std::string& what, bool retryable, SmtpFailure failure, int code,
-            std::string response, bool hard_bounce)
+            std::string response, bool hard_bounce, bool outcome_unknown = false)
       : MailError(what, retryable),
         failure_(failure),
         code_(code),
         response_(std::move(response)),
-        hard_bounce_(hard_bounce) {}
+        hard_bounce_(hard_bounce),
+        outcome_unknown_(outcome_unknown) {}
 
   SmtpFailure failure() const noexcept { return failure_; }
   // The SMTP reply code that ended the transaction, 0 when the server gave none.
@@ -60,12 +61,17 @@ class SmtpError : public MailError {
   // The server rejected the recipient itself (5.1.x other than the sender-side
   // 5.1.7/5.1.8): the address should be suppressed, not retried.
   bool hard_bounce() const noexcept { return hard_bounce_; }
+  // The whole message had been handed to the server when the connection broke
+  // or timed out without a final reply: the server may or may not have
+  // accepted it. Sending again could deliver it twice.
+  bool outcome_unknown() const noexcept { return outcome_unknown_; }
 
  private:
   SmtpFailure failure_;
   int code_;
   std::string response_;
   bool hard_bounce_;
+  bool outcome_unknown_;
 };
 
 }  // namespace postwork::mail

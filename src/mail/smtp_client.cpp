@@ -93,11 +93,11 @@ struct SmtpClient::Impl {
   }
 
   [[noreturn]] void Fail(std::string what, bool retryable, SmtpFailure failure, int code,
-                         bool hard_bounce) const {
+                         bool hard_bounce, bool outcome_unknown = false) const {
     std::string last = Redact(FailingReply());
     std::string message = Where() + ": " + Redact(std::move(what));
     if (!last.empty()) message += " (server said: " + last + ")";
-    throw SmtpError(message, retryable, failure, code, last, hard_bounce);
+    throw SmtpError(message, retryable, failure, code, last, hard_bounce, outcome_unknown);
   }
 
   static size_t OnHeader(char* data, size_t size, size_t count, void* user) {
@@ -158,13 +158,16 @@ struct SmtpClient::Impl {
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
   }
 
-  [[noreturn]] void Classify(CURLcode rc) const {
+  // `body_sent`: curl had read the whole message, so the failure may have hit
+  // after the final "." while the server was deciding.
+  [[noreturn]] void Classify(CURLcode rc, bool body_sent) const {
     std::string what = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(rc);
     std::string failing = FailingReply();
     int code = ReplyCode(failing);
+    bool unknown = body_sent && code == 0;
     switch (rc) {
       case CURLE_OPERATION_TIMEDOUT:
-        Fail(what, true, SmtpFailure::kTimeout, code, false);
+        Fail(what, true, SmtpFailure::kTimeout, code, false, unknown);
       case CURLE_LOGIN_DENIED:
         // 454 is a temporary authentication failure; 535 means wrong credentials.
         Fail(what, code >= 400 && code < 500, SmtpFailure::kAuth, code, false);
@@ -191,7 +194,7 @@ struct SmtpClient::Impl {
       case CURLE_RECV_ERROR:
       case CURLE_WEIRD_SERVER_REPLY:
       case CURLE_PARTIAL_FILE:
-        Fail(what, true, SmtpFailure::kConnect, code, false);
+        Fail(what, true, SmtpFailure::kConnect, code, false, unknown);
       default:
         Fail(what, false, SmtpFailure::kProtocol, code, false);
     }
@@ -249,9 +252,10 @@ SmtpResult SmtpClient::Send(std::string_view envelope_from, const std::vector<st
   s.connections += opened;
   // The list and buffer die with this call; never leave curl pointing at them.
   curl_easy_setopt(c, CURLOPT_MAIL_RCPT, nullptr);
+  bool body_sent = !message.empty() && s.upload_pos == message.size();
   s.upload = {};
 
-  if (rc != CURLE_OK) s.Classify(rc);
+  if (rc != CURLE_OK) s.Classify(rc, body_sent);
   std::string last = s.reply_lines.empty() ? "" : s.reply_lines.back();
   int code = ReplyCode(last);
   if (code == 0) {

@@ -26,9 +26,18 @@ DELETE FROM jobs WHERE id = $1 AND status IN ('completed', 'failed'))SQL";
 inline constexpr const char* kTableExists = R"SQL(
 SELECT to_regclass($1) IS NOT NULL)SQL";
 
-// $1 limit. The campaigns table belongs to the email schema; its columns are
-// shown as they are.
+// $1 limit. Campaigns with their sending progress (campaign_metrics), newest
+// first, as JSON rows for the dashboard's campaigns page.
 inline constexpr const char* kCampaigns = R"SQL(
-SELECT row_to_json(c)::text FROM (SELECT * FROM campaigns LIMIT $1) c)SQL";
+SELECT row_to_json(c)::text FROM (
+  SELECT cp.id, cp.tenant_id, cp.name, cp.status, cp.time_zone, cp.stop_on_reply, cp.created_at,
+         COALESCE(m.sent, 0) AS sent, COALESCE(m.delivered, 0) AS delivered,
+         COALESCE(m.hard_bounces, 0) AS hard_bounces, COALESCE(m.soft_bounces, 0) AS soft_bounces,
+         COALESCE(m.replies, 0) AS replies, COALESCE(m.auto_replies, 0) AS auto_replies,
+         COALESCE(m.suppressed, 0) AS suppressed, COALESCE(m.failed, 0) AS failed,
+         (SELECT count(*) FROM leads l WHERE l.tenant_id = cp.tenant_id) AS tenant_leads
+  FROM campaigns cp
+  LEFT JOIN campaign_metrics m ON m.tenant_id = cp.tenant_id AND m.campaign_id = cp.id
+  ORDER BY cp.created_at DESC LIMIT $1) c)SQL";
 
 }  // namespace postwork::pg::queries

@@ -273,18 +273,19 @@ TEST_F(DashboardApiTest, PagesAreServedFromTheBinary) {
   EXPECT_EQ(http_->Get("/../CMakeLists.txt")->status, 404);
 }
 
-TEST_F(DashboardApiTest, CampaignsOnceTheTableExists) {
-  auto none = Get("/api/campaigns");
-  EXPECT_EQ(none["available"], false);
+TEST_F(DashboardApiTest, CampaignsShowTheirSendingProgress) {
   pg::Connection conn(Servers().database_url);
-  conn.Exec("CREATE TABLE campaigns (id text PRIMARY KEY, name text, sent integer)");
-  conn.Exec("INSERT INTO campaigns VALUES ('c1', 'Spring <sale>', 42)");
+  conn.Exec("INSERT INTO tenants (id, name) VALUES ('t-dash', 'Dash') ON CONFLICT DO NOTHING");
+  conn.Exec("INSERT INTO campaigns (id, tenant_id, name) VALUES ('c1', 't-dash', 'Spring <sale>')");
+  conn.Exec("INSERT INTO campaign_metrics (tenant_id, campaign_id, sent, replies) "
+            "VALUES ('t-dash', 'c1', 42, 3)");
   auto some = Get("/api/campaigns");
-  conn.Exec("DROP TABLE campaigns");
+  conn.Exec("DELETE FROM campaigns WHERE id = 'c1'");
   EXPECT_EQ(some["available"], true);
   ASSERT_EQ(some["campaigns"].size(), 1u);
   EXPECT_EQ(some["campaigns"][0]["name"], "Spring <sale>");
   EXPECT_EQ(some["campaigns"][0]["sent"], 42);
+  EXPECT_EQ(some["campaigns"][0]["replies"], 3);
 }
 
 }  // namespace

@@ -1,0 +1,20 @@
+#pragma once
+// queue:bounce:process: the seed's processBounceJob.
+//   payload {message_id, bounce_type: "hard"|"soft", bounce_reason, recipient_email}
+//   result  {success, deliveryId, bounceType, escalated, alreadyRecorded, cancelledSends}
+#include <string>
+
+#include "handlers/email_common/email_settings.hpp"
+#include "postwork/handler.hpp"
+
+namespace postwork::handlers::email {
+
+struct BounceHandlerDeps {
+  std::string database_url;
+  std::string redis_url;  // for cancelling the lead's queued sends
+  EmailSettings settings;
+};
+
+Handler BounceHandler(BounceHandlerDeps deps);
+
+}  // namespace postwork::handlers::email

@@ -1,0 +1,30 @@
+#pragma once
+// campaign_metrics counters. Each change is one INSERT ... ON CONFLICT DO
+// UPDATE SET col = col + n statement, so concurrent jobs never lose an update;
+// callers run it in the same transaction as the state change it counts, so a
+// re-run that finds the state already changed counts nothing.
+#include <initializer_list>
+#include <string>
+#include <utility>
+
+#include "pg/connection.hpp"
+
+namespace postwork::handlers::email {
+
+enum class Metric {
+  kSent,
+  kDelivered,
+  kHardBounces,
+  kSoftBounces,
+  kReplies,
+  kAutoReplies,
+  kSuppressed,
+  kSkipped,
+  kFailed,
+  kUnknown
+};
+
+void BumpMetrics(pg::Connection& conn, const std::string& tenant_id, const std::string& campaign_id,
+                 std::initializer_list<std::pair<Metric, int>> changes);
+
+}  // namespace postwork::handlers::email

@@ -1,0 +1,52 @@
+#include "handlers/email_common/pending_sends.hpp"
+
+#include <map>
+#include <memory>
+
+#include "redis/connection.hpp"
+#include "redis/keys.hpp"
+#include "redis/url.hpp"
+
+namespace postwork::handlers::email {
+namespace {
+// Sends are matched on the seed's payload fields; the tenant is the job's.
+constexpr const char* kCancelSql = R"SQL(
+UPDATE jobs SET status = 'cancelled', completed_at = now(), updated_at = now(), last_error = $4
+WHERE tenant_id = $1 AND status IN ('queued', 'retry_scheduled')
+  AND queue LIKE 'queue:email-sending%'
+  AND payload->>'recipient_id' = $2
+  AND ($3::text IS NULL OR payload->>'campaign_id' = $3)
+  AND id <> $5
+RETURNING id)SQL";
+
+redis::Connection& ThreadRedis(const std::string& url) {
+  thread_local std::map<std::string, std::unique_ptr<redis::Connection>> connections;
+  auto& c = connections[url];
+  if (!c) c = std::make_unique<redis::Connection>(redis::ParseRedisUrl(url));
+  return *c;
+}
+}  // namespace
+
+int CancelPendingSends(pg::Connection& conn, const std::string& redis_url,
+                       const PendingSendFilter& f) {
+  auto rows =
+      conn.Exec(kCancelSql, {f.tenant_id, f.lead_id, f.campaign_id, "cancelled: " + f.reason,
+                             f.exclude_job_id});
+  if (rows.rows() == 0 || redis_url.empty()) return rows.rows();
+  auto& redis = ThreadRedis(redis_url);
+  for (int i = 0; i < rows.rows(); ++i) {
+    std::string id = rows.Get(i, 0);
+    std::string key = redis::keys::Job(id);
+    auto h = redis.Command({"HMGET", key, "queue", "envelope"});
+    std::vector<std::vector<std::string>> cmds = {
+        {"ZREM", std::string(redis::keys::kScheduled), id}};
+    if (h.elements.size() == 2 && !h.elements[0].is_nil() && !h.elements[1].is_nil()) {
+      cmds.push_back({"HSET", key, "status", "cancelled"});
+      cmds.push_back({"LREM", h.elements[0].str, "1", h.elements[1].str});
+    }
+    redis.Pipeline(cmds);
+  }
+  return rows.rows();
+}
+
+}  // namespace postwork::handlers::email
