@@ -43,6 +43,7 @@ int Main(int argc, char** argv) {
   AddEnqueue(app, ctx, exit_code);
   AddDlq(app, ctx, exit_code);
   AddInspect(app, ctx, exit_code);
+  AddBench(app, ctx, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

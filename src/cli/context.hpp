@@ -29,5 +29,6 @@ void AddWorker(CLI::App& app, Context& ctx, int& exit_code);
 void AddEnqueue(CLI::App& app, Context& ctx, int& exit_code);
 void AddDlq(CLI::App& app, Context& ctx, int& exit_code);
 void AddInspect(CLI::App& app, Context& ctx, int& exit_code);
+void AddBench(CLI::App& app, Context& ctx, int& exit_code);
 
 }  // namespace postwork::cli
