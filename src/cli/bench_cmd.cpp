@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "app/log.hpp"
@@ -27,6 +28,7 @@ struct BenchFlags {
   std::string peer, peer_name = "peer";
   bool destroy_data = false;
   bool keep = false;
+  std::string json_file;
 };
 
 // A scratch folder for server data and logs, removed at the end.
@@ -126,6 +128,7 @@ void AddBench(CLI::App& app, Context& ctx, int& exit_code) {
   cmd->add_flag("--destroy-data", f->destroy_data,
                 "Allow --redis-url/--database-url: bench FLUSHALLs that Redis and truncates "
                 "the job tables");
+  cmd->add_option("--json-file", f->json_file, "Also write the JSON report to this file");
   cmd->add_flag("--keep", f->keep, "Keep the scratch folder (server data, worker logs)");
   cmd->callback([&ctx, &exit_code, f] {
     log::Setup(ctx.log_level.value_or("warn"), ctx.log_format.value_or("auto"));
@@ -169,6 +172,9 @@ void AddBench(CLI::App& app, Context& ctx, int& exit_code) {
     }
     Prepare(env.database_url);
     auto report = RunAll(env, *f, specs);
+    if (!f->json_file.empty()) {
+      std::ofstream(f->json_file) << bench::ReportJson(report).dump(2) << "\n";
+    }
     if (ctx.json) {
       std::cout << bench::ReportJson(report).dump(2) << "\n";
     } else {
