@@ -123,12 +123,18 @@ void PostgresServer::Start() {
   if (!fs::exists(options_.data_dir / "PG_VERSION")) InitDb();
   if (options_.port == 0) options_.port = FreePort();
   auto log = options_.data_dir.parent_path() / "postgres.log";
+  std::vector<std::string> argv = {
+      (bin_dir_ / "postgres").string(), "-D", options_.data_dir.string(), "-p",
+      std::to_string(options_.port), "-c", "listen_addresses=127.0.0.1", "-c",
+      "unix_socket_directories=" + options_.data_dir.string(), "-c",
+      std::string("fsync=") + (options_.fsync ? "on" : "off"), "-c", "max_connections=300",
+      "-c", "shared_buffers=128MB"};
+  for (const auto& setting : options_.settings) {
+    argv.push_back("-c");
+    argv.push_back(setting);
+  }
   process_ = ChildProcess(SpawnOptions{
-      .argv = {(bin_dir_ / "postgres").string(), "-D", options_.data_dir.string(), "-p",
-               std::to_string(options_.port), "-c", "listen_addresses=127.0.0.1", "-c",
-               "unix_socket_directories=" + options_.data_dir.string(), "-c",
-               std::string("fsync=") + (options_.fsync ? "on" : "off"), "-c", "max_connections=300",
-               "-c", "shared_buffers=128MB"},
+      .argv = argv,
       .log_file = log.string(),
       .uid = uid_,
       .gid = gid_,

@@ -41,6 +41,7 @@ struct PostgresServerOptions {
   int port = 0;
   std::string database = "postwork";
   bool fsync = true;
+  std::vector<std::string> settings;  // extra "name=value" server settings (-c)
 };
 
 class PostgresServer {
@@ -56,6 +57,7 @@ class PostgresServer {
   // postgresql://postwork@127.0.0.1:PORT/DB
   std::string url(const std::string& database = "") const;
   int port() const { return options_.port; }
+  pid_t pid() const { return process_.pid(); }  // the postmaster
 
  private:
   void InitDb();

@@ -1,0 +1,51 @@
+#include "bench/scenarios.hpp"
+
+#include <stdexcept>
+
+#include "pg/connection.hpp"
+#include "redis/connection.hpp"
+
+namespace postwork::bench {
+
+std::vector<ScenarioSpec> DefaultScenarios(bool quick) {
+  if (quick) {
+    return {{.name = "queue-add", .jobs = 500, .warmup = 50},
+            {.name = "queue-add-bulk", .jobs = 5000, .warmup = 1000, .batch = 1000},
+            {.name = "worker-generic", .jobs = 500, .warmup = 50, .concurrency = 1},
+            {.name = "worker-concurrent", .jobs = 5000, .warmup = 500, .concurrency = 100},
+            {.name = "latency", .jobs = 500, .warmup = 50, .concurrency = 100, .rate = 1000}};
+  }
+  return {{.name = "queue-add", .jobs = 20000, .warmup = 200},
+          {.name = "queue-add-bulk", .jobs = 100000, .warmup = 1000, .batch = 1000},
+          {.name = "worker-generic", .jobs = 20000, .warmup = 200, .concurrency = 1},
+          {.name = "worker-concurrent", .jobs = 100000, .warmup = 1000, .concurrency = 100},
+          {.name = "latency", .jobs = 5000, .warmup = 100, .concurrency = 100, .rate = 1000}};
+}
+
+std::vector<std::pair<std::string, std::string>> PendingScenarios() {
+  return {{"email-send", "needs the email handlers (campaign send to a local SMTP sink)"}};
+}
+
+void ResetServers(const BenchEnv& env) {
+  redis::Connection(redis::ParseRedisUrl(env.redis_url)).Command({"FLUSHALL"});
+  pg::Connection(env.database_url)
+      .Exec("/* pw-bench-probe */ TRUNCATE jobs, job_executions RESTART IDENTITY CASCADE");
+  Checkpoint(env);
+}
+
+void Checkpoint(const BenchEnv& env) {
+  try {
+    pg::Connection(env.database_url).Exec("/* pw-bench-probe */ CHECKPOINT");
+  } catch (const std::exception&) {
+    // Not a superuser on someone else's server: runs are a little noisier.
+  }
+}
+
+RunResult RunScenario(const BenchEnv& env, const ScenarioSpec& spec) {
+  if (spec.name == "queue-add" || spec.name == "queue-add-bulk") return RunQueueAdd(env, spec);
+  if (spec.name == "worker-generic" || spec.name == "worker-concurrent") return RunDrain(env, spec);
+  if (spec.name == "latency") return RunLatency(env, spec);
+  throw std::invalid_argument("unknown scenario " + spec.name);
+}
+
+}  // namespace postwork::bench
