@@ -57,16 +57,23 @@ fuzz-ci: fuzz-build
 	FUZZ_SECONDS=30 scripts/fuzz.sh $(BUILD_FUZZ)
 
 # ThreadSanitizer on the engine's concurrency tests: the unit tests and the
-# engine integration test (whose workers are the TSan-built postwork binary).
+# engine and worker-process integration tests, whose workers are the TSan-built
+# postwork binary. Every process writes its reports to $(BUILD_TSAN)/tsan-reports/
+# (a worker's report would not fail the test that started it): any file there
+# fails the target.
 $(BUILD_TSAN)/build.ninja: | deps
 	cmake -S . -B $(BUILD_TSAN) -G $(GENERATOR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPOSTWORK_TSAN=ON
 
-TSAN_TESTS ?= ^(unit|engine_test)$$
+TSAN_TESTS ?= ^(unit|engine_test|worker_process_test)$$
 test-tsan: deps $(BUILD_TSAN)/build.ninja
-	cmake --build $(BUILD_TSAN) -j $(JOBS) --target postwork unit_tests engine_test
-	TSAN_OPTIONS="second_deadlock_stack=1 suppressions=$(CURDIR)/scripts/tsan.supp" \
-	  ./$(BUILD_TSAN)/postwork services -- ctest --test-dir $(BUILD_TSAN) --output-on-failure \
-	  -R '$(TSAN_TESTS)' $(CTEST_ARGS)
+	cmake --build $(BUILD_TSAN) -j $(JOBS) --target postwork unit_tests engine_test worker_process_test
+	rm -rf $(BUILD_TSAN)/tsan-reports && mkdir -p $(BUILD_TSAN)/tsan-reports
+	TSAN_OPTIONS="second_deadlock_stack=1 log_path=$(CURDIR)/$(BUILD_TSAN)/tsan-reports/tsan \
+	  suppressions=$(CURDIR)/scripts/tsan.supp" ./$(BUILD_TSAN)/postwork services -- \
+	  ctest --test-dir $(BUILD_TSAN) --output-on-failure -j 2 -R '$(TSAN_TESTS)' $(CTEST_ARGS); \
+	rc=$$?; if ls $(BUILD_TSAN)/tsan-reports/tsan.* >/dev/null 2>&1; then \
+	  head -n 80 $(BUILD_TSAN)/tsan-reports/tsan.*; \
+	  echo "test-tsan: ThreadSanitizer reports in $(BUILD_TSAN)/tsan-reports/"; exit 1; fi; exit $$rc
 
 # LeakSanitizer over a 100,000-job run of an ASan-built worker (LEAKCHECK_JOBS).
 leakcheck: deps $(BUILD_ASAN)/build.ninja

@@ -24,7 +24,7 @@ TEST(FuzzRegression, CronNumberTooLongIsAConfigError) {
                    "[[cron]]\nname = \"x\"\nschedule = \"59/2147483647 * * * *\"\nqueue = \"q\"\n"),
                ConfigError);
   EXPECT_NO_THROW(app::ParseConfigText(
-      "[[cron]]\nname = \"x\"\nschedule = \"0/15 0-23 * * MON-FRI\"\nqueue = \"q\"\n"));
+      "[[cron]]\nname = \"x\"\nschedule = \"0/15 0-23 * * 1-5\"\nqueue = \"q\"\n"));
 }
 
 // url_fuzzer: MaskUrl split at the first '@' while ParseRedisUrl splits at the
