@@ -37,14 +37,7 @@ void Read(const toml::table& t, std::string_view key, T& out, const std::string&
   }
 }
 
-void ApplyFile(Config& c, const std::string& path) {
-  toml::table root;
-  try {
-    root = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    throw ConfigError("config file " + path + ": " + std::string(e.description()) + " (line " +
-                      std::to_string(e.source().begin.line) + ")");
-  }
+void ApplyTable(Config& c, const toml::table& root) {
   Read(root, "redis_url", c.redis_url, "");
   Read(root, "database_url", c.database_url, "");
   if (auto* log = root["log"].as_table()) {
@@ -121,6 +114,21 @@ void ApplyFile(Config& c, const std::string& path) {
   }
 }
 
+ConfigError ParseFailure(std::string_view source, const toml::parse_error& e) {
+  return ConfigError("config file " + std::string(source) + ": " + std::string(e.description()) +
+                     " (line " + std::to_string(e.source().begin.line) + ")");
+}
+
+void ApplyFile(Config& c, const std::string& path) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw ParseFailure(path, e);
+  }
+  ApplyTable(c, root);
+}
+
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
@@ -141,6 +149,18 @@ void Config::Validate() const {
   for (const auto& [q, n] : worker.timeout_seconds_by_queue) {
     if (n < 1) throw ConfigError("queues." + q + ".timeout_seconds must be at least 1");
   }
+}
+
+Config ParseConfigText(std::string_view text, std::string_view source) {
+  Config c;
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    throw ParseFailure(source, e);
+  }
+  ApplyTable(c, root);
+  return c;
 }
 
 Config LoadConfig(const std::optional<std::string>& file) {

@@ -3,6 +3,7 @@
 // Parsed only here; components get plain option structs.
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/worker.hpp"
 #include "handlers/email_common/email_settings.hpp"
@@ -23,6 +24,10 @@ struct Config {
   // Throws ConfigError naming the setting.
   void Validate() const;
 };
+
+// The settings of a TOML document alone (no environment); `source` names it in
+// errors. Throws ConfigError. LoadConfig's file step, split out to be fuzzed.
+Config ParseConfigText(std::string_view text, std::string_view source = "(text)");
 
 // Reads the file (if any), then the environment. Throws ConfigError.
 Config LoadConfig(const std::optional<std::string>& file);

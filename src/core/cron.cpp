@@ -9,7 +9,10 @@
 namespace postwork::core {
 namespace {
 int ParseNumber(const std::string& s, const std::string& field) {
-  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos) {
+  // At most 4 digits: no cron field goes past 59, and a bound keeps std::stoi
+  // from throwing out_of_range (not a ConfigError) and `v += step` below from
+  // overflowing.
+  if (s.empty() || s.size() > 4 || s.find_first_not_of("0123456789") != std::string::npos) {
     throw ConfigError("invalid cron " + field + " value '" + s + "'");
   }
   return std::stoi(s);

@@ -2,58 +2,11 @@
 
 #include <algorithm>
 
+#include "core/envelope.hpp"
 #include "redis/keys.hpp"
 #include "redis/scripts.hpp"
 
 namespace postwork::redis {
-namespace {
-int64_t ToInt(const std::string& s, int64_t fallback) {
-  if (s.empty()) return fallback;
-  try {
-    size_t used = 0;
-    long long v = std::stoll(s, &used);
-    return used == s.size() ? v : fallback;
-  } catch (const std::exception&) {
-    return fallback;
-  }
-}
-
-std::string TenantOf(const nlohmann::json& env) {
-  for (const auto* obj : {&env, env.contains("payload") ? &env["payload"] : nullptr}) {
-    if (!obj || !obj->is_object()) continue;
-    auto it = obj->find("tenant_id");
-    if (it == obj->end()) continue;
-    if (it->is_string()) return it->get<std::string>();
-    if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
-  }
-  return "";
-}
-
-// Fills the envelope of a leased job; an entry Lua accepted but that is not a
-// valid job for us becomes malformed (dead-lettered with the reason).
-void DecodeEnvelope(core::LeasedJob& job, const std::string& attempts, const std::string& max,
-                    int default_max) {
-  job.envelope.id = job.id;
-  job.envelope.queue = job.queue;
-  if (!job.malformed_reason.empty()) return;
-  auto env = nlohmann::json::parse(job.raw, nullptr, /*allow_exceptions=*/false);
-  if (env.is_discarded() || !env.is_object()) {
-    job.malformed_reason = "malformed job JSON (not a JSON object in UTF-8)";
-    return;
-  }
-  if (auto it = env.find("payload"); it != env.end()) job.envelope.payload = *it;
-  int max_attempts = static_cast<int>(std::clamp<int64_t>(ToInt(max, default_max), 0, 1000));
-  if (max_attempts < 1) max_attempts = default_max;
-  job.envelope.max_attempts = max_attempts;
-  job.envelope.attempt_count =
-      static_cast<int>(std::clamp<int64_t>(ToInt(attempts, 0), 0, max_attempts));
-  job.envelope.tenant_id = TenantOf(env);
-  if (auto it = env.find("enqueued_at"); it != env.end() && it->is_number_integer()) {
-    job.envelope.enqueued_at_ms = it->get<int64_t>();
-  }
-  job.attempt = job.envelope.attempt_count + 1;
-}
-}  // namespace
 
 Broker::Broker(RedisUrl url) : conn_(std::move(url)) {}
 
@@ -93,7 +46,7 @@ core::FetchResult Broker::Fetch(const std::string& worker_id,
     job.raw = flat[i + 3].str;
     job.malformed_reason = flat[i + 6].str;
     job.fetched_at_ms = now_ms;
-    DecodeEnvelope(job, flat[i + 4].str, flat[i + 5].str, default_max(job.queue));
+    core::DecodeEnvelope(job, flat[i + 4].str, flat[i + 5].str, default_max(job.queue));
     out.jobs.push_back(std::move(job));
   }
   out.next_scheduled_ms = v.elements[1].AsInt();

@@ -55,7 +55,11 @@ RedisUrl ParseRedisUrl(const std::string& url) {
 std::string MaskUrl(const std::string& url) {
   auto scheme = url.find("://");
   if (scheme == std::string::npos) return url;
-  auto at = url.find('@', scheme + 3);
+  // The last '@', as ParseRedisUrl splits the userinfo off: with the first, a
+  // password containing '@' (or a host part that looks like userinfo) showed
+  // its tail in logs and in ParseRedisUrl's own errors.
+  auto at = url.rfind('@');
+  if (at < scheme + 3) at = std::string::npos;
   if (at == std::string::npos) return url;
   auto userinfo_start = scheme + 3;
   auto colon = url.find(':', userinfo_start);

@@ -1,0 +1,40 @@
+// Job envelope decoding: what a (possibly hostile) producer wrote to Redis.
+// Input: line 1 the attempt counter Redis keeps, line 2 the max-attempts
+// counter, the rest the queue entry. Properties: never throws; the counters end
+// up in range whatever the producer wrote; a malformed entry carries a reason.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "core/envelope.hpp"
+#include "fuzz_check.hpp"
+
+namespace {
+std::string_view TakeLine(std::string_view& rest) {
+  auto nl = rest.find('\n');
+  std::string_view line = rest.substr(0, nl);
+  rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+  return line;
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view rest(reinterpret_cast<const char*>(data), size);
+  std::string_view attempts = TakeLine(rest);
+  std::string_view max = TakeLine(rest);
+  // A queue's configured default is 1..1000 (Config::Validate); vary it too.
+  int default_max = 1 + static_cast<int>(size % 1000);
+
+  postwork::core::LeasedJob job{.id = "j1", .queue = "queue:diagnostic", .raw = std::string(rest)};
+  postwork::core::DecodeEnvelope(job, attempts, max, default_max);
+
+  FUZZ_CHECK(job.envelope.id == "j1" && job.envelope.queue == "queue:diagnostic");
+  if (!job.malformed_reason.empty()) return 0;
+  const auto& e = job.envelope;
+  FUZZ_CHECK(e.max_attempts >= 1 && e.max_attempts <= 1000);
+  FUZZ_CHECK(e.attempt_count >= 0 && e.attempt_count <= e.max_attempts);
+  FUZZ_CHECK(job.attempt == e.attempt_count + 1);
+  // What a handler gets must serialize back (to PostgreSQL, to the logs).
+  (void)e.payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return 0;
+}
