@@ -10,6 +10,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools postgresql-15 postgresql-client-15 postgresql-contrib
   python3 python3-aiosmtpd procps iproute2 util-linux
+  # make fuzz / fuzz-ci: clang with the libFuzzer and sanitizer runtimes (Debian 12: 14).
+  clang libclang-rt-14-dev
 )
 
 missing=()
