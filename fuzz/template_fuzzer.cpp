@@ -25,8 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view seed = TakeLine(rest);
   std::string_view tmpl = rest;
 
-  std::string text = postwork::mail::Render(tmpl, variables, {.mode = RenderMode::kText, .seed = seed});
-  std::string again = postwork::mail::Render(tmpl, variables, {.mode = RenderMode::kText, .seed = seed});
+  std::string text =
+      postwork::mail::Render(tmpl, variables, {.mode = RenderMode::kText, .seed = seed});
+  std::string again =
+      postwork::mail::Render(tmpl, variables, {.mode = RenderMode::kText, .seed = seed});
   FUZZ_CHECK(text == again);
   (void)postwork::mail::Render(tmpl, variables, {.mode = RenderMode::kHtml, .seed = seed});
 

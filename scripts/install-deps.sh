@@ -11,6 +11,8 @@ PACKAGES=(
   redis-server redis-tools postgresql-15 postgresql-client-15 postgresql-contrib
   python3 python3-aiosmtpd python3-yaml procps iproute2 util-linux
   chromium prometheus
+  # make fuzz / fuzz-ci: clang with the libFuzzer and sanitizer runtimes (Debian 12: 14).
+  clang libclang-rt-14-dev
 )
 # chromium: the dashboard's browser test (Playwright drives /usr/bin/chromium).
 # prometheus: for `promtool check metrics` in the /metrics format test.

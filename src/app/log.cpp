@@ -88,20 +88,21 @@ void Setup(std::string_view level, std::string_view format) {
   spdlog::set_default_logger(logger);
 }
 
-// A hand-written scan, not std::regex: libstdc++'s regex matcher recurses once
-// per character, so a long log line (an error carrying a response body)
-// overflowed the stack, and it retried every start position (quadratic time).
-// Same rules as the regexes it replaces, except that the password of
-// scheme://user:pass@ runs to the last '@' before whitespace, as
+namespace {
+// MaskSecrets is a hand-written scan, not std::regex: libstdc++'s regex
+// matcher recurses once per character, so a long log line (an error carrying a
+// response body) overflowed the stack, and it retried every start position
+// (quadratic time). Same rules as the regexes it replaced, except that the
+// password of scheme://user:pass@ runs to the last '@' before whitespace, as
 // redis::ParseRedisUrl reads it, so a password containing '@' is hidden whole.
-std::string MaskSecrets(std::string_view text) {
-  auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-  auto is_lower = [](char c) { return c >= 'a' && c <= 'z'; };
-  auto is_scheme_char = [&](char c) {
-    return is_lower(c) || (c >= '0' && c <= '9') || c == '+' || c == '.' || c == '-';
-  };
+bool IsSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
+bool IsSchemeChar(char c) {
+  return IsLower(c) || (c >= '0' && c <= '9') || c == '+' || c == '.' || c == '-';
+}
 
-  // 1. scheme://user:password@  ->  scheme://user:***@
+// scheme://user:password@  ->  scheme://user:***@
+std::string MaskUserinfo(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   size_t copied = 0;  // text[0, copied) is in `out`; no match may start before it
@@ -110,18 +111,18 @@ std::string MaskSecrets(std::string_view text) {
        sep = text.find("://", sep + 1)) {
     if (sep < copied) continue;
     bool has_scheme = false;  // a lower-case letter starts the scheme
-    for (size_t i = sep; i > copied && is_scheme_char(text[i - 1]); --i) {
-      has_scheme = has_scheme || is_lower(text[i - 1]);
+    for (size_t i = sep; i > copied && IsSchemeChar(text[i - 1]); --i) {
+      has_scheme = has_scheme || IsLower(text[i - 1]);
     }
     if (!has_scheme) continue;
     size_t colon = text.find_first_of(":/@", sep + 3);
     if (colon == std::string_view::npos || text[colon] != ':') continue;
     bool user_has_space = false;
-    for (size_t i = sep + 3; i < colon; ++i) user_has_space = user_has_space || is_space(text[i]);
+    for (size_t i = sep + 3; i < colon; ++i) user_has_space = user_has_space || IsSpace(text[i]);
     if (user_has_space) continue;
     if (colon >= token_end) {  // each whitespace-free token is scanned once: linear time
       token_end = colon;
-      while (token_end < text.size() && !is_space(text[token_end])) ++token_end;
+      while (token_end < text.size() && !IsSpace(text[token_end])) ++token_end;
       token_last_at = text.substr(0, token_end).rfind('@');
     }
     size_t at = token_last_at;
@@ -132,34 +133,40 @@ std::string MaskSecrets(std::string_view text) {
     sep = at;
   }
   out.append(text.substr(copied));
+  return out;
+}
 
-  // 2. password=... passwd=... secret=... token=... (any case) -> key=***
+// password=... passwd=... secret=... token=... (any case)  ->  key=***
+std::string MaskParams(std::string_view text) {
   static constexpr std::string_view kKeys[] = {"password", "passwd", "secret", "token"};
   auto key_at = [&](size_t i) -> size_t {
     for (std::string_view key : kKeys) {
-      if (out.size() - i <= key.size() || out[i + key.size()] != '=') continue;
+      if (text.size() - i <= key.size() || text[i + key.size()] != '=') continue;
       bool same = true;
       for (size_t k = 0; k < key.size() && same; ++k) {
-        same = std::tolower(static_cast<unsigned char>(out[i + k])) == key[k];
+        same = std::tolower(static_cast<unsigned char>(text[i + k])) == key[k];
       }
       if (same) return key.size();
     }
     return 0;
   };
-  std::string masked;
-  masked.reserve(out.size());
-  for (size_t i = 0; i < out.size();) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
     if (size_t n = key_at(i); n > 0) {
-      masked.append(out, i, n + 1);
-      masked.append("***");
+      out.append(text.substr(i, n + 1));
+      out.append("***");
       i += n + 1;
-      while (i < out.size() && out[i] != '&' && !is_space(out[i])) ++i;
+      while (i < text.size() && text[i] != '&' && !IsSpace(text[i])) ++i;
     } else {
-      masked.push_back(out[i++]);
+      out.push_back(text[i++]);
     }
   }
-  return masked;
+  return out;
 }
+}  // namespace
+
+std::string MaskSecrets(std::string_view text) { return MaskParams(MaskUserinfo(text)); }
 
 void Write(Level level, std::string_view message, Fields fields) {
   if (static_cast<int>(level) < g_level.load()) return;

@@ -31,8 +31,7 @@ TEST(FuzzRegression, CronNumberTooLongIsAConfigError) {
 // last, so the parsed password showed in the masked URL (and in the parser's
 // own error messages, which quote MaskUrl).
 TEST(FuzzRegression, MaskUrlHidesThePasswordTheParserReads) {
-  const std::string fuzz_input =
-      "redis://topunter2@db/is://u:topsecret@host:nosecret@host:6379/0";
+  const std::string fuzz_input = "redis://topunter2@db/is://u:topsecret@host:nosecret@host:6379/0";
   auto url = redis::ParseRedisUrl(fuzz_input);
   EXPECT_EQ(redis::MaskUrl(fuzz_input).find(url.password), std::string::npos)
       << redis::MaskUrl(fuzz_input);
