@@ -8,21 +8,7 @@
 -- already in Redis and is skipped, so pushing twice never duplicates a job.
 -- Returns the number of jobs pushed.
 local now = tonumber(ARGV[1])
--- Jobs with a tenant wait in a per-tenant list (pw:tq:<queue>:<tenant>); a
--- ring (pw:tr:<queue>) lists the tenants with work, so fetch can serve them
--- round-robin. pw:tcount counts tenant-list entries per queue. Jobs without a
--- tenant (and every foreign producer's plain LPUSH) use the queue list itself.
-local function push_job(queue, tenant, env, at_head)
-  if tenant == nil or tenant == false or tenant == '' then
-    if at_head then redis.call('RPUSH', queue, env) else redis.call('LPUSH', queue, env) end
-    return
-  end
-  local tq = 'pw:tq:' .. queue .. ':' .. tenant
-  local n
-  if at_head then n = redis.call('RPUSH', tq, env) else n = redis.call('LPUSH', tq, env) end
-  if n == 1 then redis.call('RPUSH', 'pw:tr:' .. queue, tenant) end
-  redis.call('HINCRBY', 'pw:tcount', queue, 1)
-end
+-- @include push_job
 local pushed, ready = 0, 0
 for i = 2, #ARGV, 7 do
   local id, queue, env, tenant = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 6]

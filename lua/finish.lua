@@ -13,21 +13,7 @@
 --   skip        a=status PostgreSQL already holds (the job was finished before)
 -- Returns the ids that were fenced off (the lease had moved on); they are untouched.
 local now, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
--- Jobs with a tenant wait in a per-tenant list (pw:tq:<queue>:<tenant>); a
--- ring (pw:tr:<queue>) lists the tenants with work, so fetch can serve them
--- round-robin. pw:tcount counts tenant-list entries per queue. Jobs without a
--- tenant (and every foreign producer's plain LPUSH) use the queue list itself.
-local function push_job(queue, tenant, env, at_head)
-  if tenant == nil or tenant == false or tenant == '' then
-    if at_head then redis.call('RPUSH', queue, env) else redis.call('LPUSH', queue, env) end
-    return
-  end
-  local tq = 'pw:tq:' .. queue .. ':' .. tenant
-  local n
-  if at_head then n = redis.call('RPUSH', tq, env) else n = redis.call('LPUSH', tq, env) end
-  if n == 1 then redis.call('RPUSH', 'pw:tr:' .. queue, tenant) end
-  redis.call('HINCRBY', 'pw:tcount', queue, 1)
-end
+-- @include push_job
 local fenced = {}
 local woke = false
 local counts = {}  -- "processed:<queue>" -> n, written once per batch
