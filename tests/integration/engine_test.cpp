@@ -164,8 +164,9 @@ TEST_F(EngineTest, IdempotencyKeyEnqueuedTwiceMakesOneJob) {
 TEST_F(EngineTest, DelayedJobBecomesReadyOnTime) {
   int64_t at = core::SystemClock::Instance().NowMs() + 1500;
   auto id = client().Enqueue("diagnostic", {}, {.run_at_ms = at}).id;
-  RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), Diagnostic());
   EXPECT_EQ(Status(id), "queued");
+  EXPECT_FALSE(Redis().Command({"ZSCORE", "pw:scheduled", id}).is_nil());
+  RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), Diagnostic());
   ASSERT_TRUE(WaitStatus(id, "completed", std::chrono::seconds(10)));
   auto started = QueryInt(
       "SELECT (extract(epoch FROM started_at) * 1000)::bigint FROM job_executions WHERE job_id = $1",
