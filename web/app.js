@@ -367,14 +367,19 @@ function route() {
 
 async function tick(page) {
   if (page !== current) return;
-  const live = document.getElementById('live');
+  // Looked up after the refresh: the document may be unloading by then (a
+  // navigation while a request was in flight), and then there is nothing to update.
+  const setLive = (stale, text) => {
+    const live = document.getElementById('live');
+    if (!live) return;
+    live.classList.toggle('stale', stale);
+    live.textContent = text;
+  };
   try {
     await page.refresh();
-    live.classList.remove('stale');
-    live.textContent = 'live';
+    setLive(false, 'live');
   } catch (e) {
-    live.classList.add('stale');
-    live.textContent = 'retrying: ' + e.message;
+    setLive(true, 'retrying: ' + e.message);
   }
   if (page === current) timer = setTimeout(() => tick(page), REFRESH_MS);
 }
