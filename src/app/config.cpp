@@ -1,6 +1,8 @@
 #include "app/config.hpp"
 
 #include <cstdlib>
+#include <optional>
+#include <type_traits>
 #include <toml++/toml.h>
 
 #include "app/email_config.hpp"
@@ -21,17 +23,26 @@ nlohmann::json TomlToJson(const toml::node& node) {
     for (const auto& v : *a) j.push_back(TomlToJson(v));
     return j;
   }
-  if (auto v = node.value<int64_t>(); v && node.is_integer()) return *v;
+  if (node.is_integer()) return *node.value<int64_t>();
   if (auto v = node.value<double>(); v && node.is_floating_point()) return *v;
   if (auto v = node.value<bool>()) return *v;
   if (auto v = node.value<std::string>()) return *v;
   return nullptr;
 }
 
+// toml++ converts a float to an integer with a bare static_cast (undefined
+// behaviour out of range; found by fuzz/config_fuzzer): floats that cannot be
+// an int64 are refused before it gets the chance.
+bool FitsInt64(const toml::node& node) {
+  auto d = node.value<double>();
+  return !node.is_floating_point() || (d && *d > -9.2e18 && *d < 9.2e18);
+}
+
 template <typename T>
 void Read(const toml::table& t, std::string_view key, T& out, const std::string& where) {
   if (auto node = t.get(key)) {
-    auto v = node->value<T>();
+    std::optional<T> v;
+    if (!std::is_integral_v<T> || FitsInt64(*node)) v = node->value<T>();
     if (!v) throw ConfigError("config: " + where + std::string(key) + " has the wrong type");
     out = *v;
   }

@@ -27,6 +27,24 @@ TEST(FuzzRegression, CronNumberTooLongIsAConfigError) {
       "[[cron]]\nname = \"x\"\nschedule = \"0/15 0-23 * * 1-5\"\nqueue = \"q\"\n"));
 }
 
+// config_fuzzer: toml++ turns a float into an integer setting with a bare
+// static_cast, undefined behaviour when it does not fit (UBSan aborted here).
+TEST(FuzzRegression, HugeFloatForAnIntegerSettingIsAConfigError) {
+  EXPECT_THROW(app::ParseConfigText("[queues.\"emcig\"]\nmax_attempts = " + std::string(80, '8') +
+                                    "9485.76\n"),
+               ConfigError);
+  EXPECT_THROW(app::ParseConfigText("[worker]\nconcurrency = inf\n"), ConfigError);
+  EXPECT_THROW(app::ParseConfigText("[worker]\nconcurrency = nan\n"), ConfigError);
+  // Unchanged: a float that is a whole number still reads as that integer.
+  EXPECT_EQ(app::ParseConfigText("[worker]\nconcurrency = 4.0\n").worker.concurrency, 4);
+  // A cron payload keeps big floats as floats.
+  auto c = app::ParseConfigText(
+      "[[cron]]\nname = \"x\"\nschedule = \"* * * * *\"\nqueue = \"q\"\n"
+      "payload = { big = 1e300, n = 7 }\n");
+  EXPECT_EQ(c.worker.cron.at(0).payload["big"], 1e300);
+  EXPECT_EQ(c.worker.cron.at(0).payload["n"], 7);
+}
+
 // url_fuzzer: MaskUrl split at the first '@' while ParseRedisUrl splits at the
 // last, so the parsed password showed in the masked URL (and in the parser's
 // own error messages, which quote MaskUrl).
