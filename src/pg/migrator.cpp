@@ -2,6 +2,8 @@
 
 #include <openssl/sha.h>
 
+#include "core/hex.hpp"
+
 #include <algorithm>
 #include <map>
 
@@ -19,13 +21,7 @@ constexpr const char* kLockId = "7261901337";
 std::string Sha256Hex(std::string_view text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : digest) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
+  return core::HexEncode({reinterpret_cast<const char*>(digest), sizeof(digest)});
 }
 }  // namespace
 

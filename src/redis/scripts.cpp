@@ -2,6 +2,8 @@
 
 #include <openssl/sha.h>
 
+#include "core/hex.hpp"
+
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -15,13 +17,7 @@ namespace {
 std::string Sha1Hex(std::string_view text) {
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : digest) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
+  return core::HexEncode({reinterpret_cast<const char*>(digest), sizeof(digest)});
 }
 
 const std::map<std::string, Script, std::less<>>& AllScripts() {
