@@ -10,12 +10,15 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools postgresql-15 postgresql-client-15 postgresql-contrib
   python3 python3-aiosmtpd python3-yaml procps iproute2 util-linux
+  dovecot-imapd
   chromium prometheus
   # make fuzz / fuzz-ci: clang with the libFuzzer and sanitizer runtimes (Debian 12: 14).
   clang libclang-rt-14-dev
 )
 # chromium: the dashboard's browser test (Playwright drives /usr/bin/chromium).
 # prometheus: for `promtool check metrics` in the /metrics format test.
+# dovecot-imapd: the real IMAP server of the warmup tests and the dev demo (run privately,
+# never as the system service).
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 
 # The browser test's npm packages (playwright-core, pinned by
