@@ -16,11 +16,13 @@
 #include "app/handlers.hpp"
 #include "app/log.hpp"
 #include "cli/context.hpp"
+#include "cli/email_demo.hpp"
 #include "cli/signals.hpp"
 #include "core/worker.hpp"
 #include "devenv/servers.hpp"
 #include "http/dashboard_server.hpp"
 #include "http/worker_server.hpp"
+#include "mail/secret_box.hpp"
 #include "pg/migrator.hpp"
 #include "postwork/client.hpp"
 #include "postwork/error.hpp"
@@ -61,13 +63,16 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
   auto concurrency = std::make_shared<int>(10);
   auto http_listen = std::make_shared<std::string>("127.0.0.1:0");
   auto dashboard_listen = std::make_shared<std::optional<std::string>>();
+  auto no_demo = std::make_shared<bool>(false);
   cmd->add_option("--dir", *dir, "Where the servers keep their data");
   cmd->add_option("--concurrency", *concurrency)->check(CLI::Range(1, 10000));
   cmd->add_option("--http", *http_listen,
                   "The worker's /health, /ready, /metrics (default a free loopback port)");
   cmd->add_option("--dashboard", *dashboard_listen,
                   "The dashboard's HOST:PORT (default 127.0.0.1:8080, or a free port if taken)");
-  cmd->callback([&ctx, &exit_code, dir, concurrency, http_listen, dashboard_listen] {
+  cmd->add_flag("--no-demo", *no_demo,
+                "Do not seed the demo tenant, start the SMTP sink or enqueue demo jobs");
+  cmd->callback([&ctx, &exit_code, dir, concurrency, http_listen, dashboard_listen, no_demo] {
     auto cfg = ctx.Load();
     fs::path root = fs::absolute(*dir);
     fs::create_directories(root);
@@ -78,6 +83,23 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
     fs::create_directories(root / "pg");
     redis.Start();
     postgres.Start();
+    // The demo's mailboxes send to a private SMTP sink, never to the world.
+    std::optional<devenv::SmtpSinkServer> sink;
+    if (!*no_demo) {
+      sink.emplace(devenv::SmtpSinkOptions{.maildir = root / "mail"});
+      sink->Start();
+    }
+    // Account passwords need a key: without POSTWORK_SECRET_KEY, dev keeps one
+    // in its folder (created once, mode 0600).
+    const char* env_key = std::getenv("POSTWORK_SECRET_KEY");
+    if (!(env_key && *env_key)) {
+      if (cfg.email.secret_key_file == handlers::email::EmailSettings{}.secret_key_file) {
+        cfg.email.secret_key_file = (root / "secret.key").string();
+      }
+      if (mail::CreateKeyFileIfMissing(cfg.email.secret_key_file)) {
+        log::Info("created the secret key file " + cfg.email.secret_key_file);
+      }
+    }
     cfg.worker.redis_url = redis.url();
     cfg.worker.database_url = postgres.url();
     {
@@ -112,24 +134,37 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
               << "  worker      " << worker.id() << " on " << queues.size() << " queues\n"
               << "  endpoints   " << endpoints.url() << "/health  /ready  /metrics\n"
               << "  dashboard   " << dashboard->url() << "/"
-              << (generated_token ? "   (token for actions: " + token + ")" : "") << "\n\n"
+              << (generated_token ? "   (token for actions: " + token + ")" : "") << "\n"
+              << (sink ? "  SMTP sink   127.0.0.1:" + std::to_string(sink->port()) + "   (messages: " +
+                             (root / "mail" / "new").string() + ")\n"
+                       : std::string())
+              << "\n"
               << "In another terminal:\n"
               << "  export POSTWORK_REDIS_URL=" << redis.url() << "\n"
               << "  export POSTWORK_DATABASE_URL=" << postgres.url() << "\n"
               << "  build/postwork enqueue diagnostic '{\"sleep_ms\": 50}'\n"
               << "  build/postwork stats; build/postwork workers; build/postwork top\n\n"
               << std::flush;
-    {
+    std::optional<EmailDemo> email_demo;
+    if (!*no_demo) {
       Client client(ClientOptions{.redis_url = redis.url(), .database_url = postgres.url()});
       std::vector<nlohmann::json> demo(20, nlohmann::json{{"sleep_ms", 20}});
       demo.push_back({{"fail_attempts", 1}});
       demo.push_back({{"fail_attempts", 1}, {"permanent", true}});
       client.EnqueueMany("diagnostic", demo);
       log::Info("enqueued 22 demo jobs on queue:diagnostic (one retries once, one dead-letters)");
+      email_demo.emplace(EmailDemoOptions{.database_url = postgres.url(),
+                                          .redis_url = redis.url(),
+                                          .smtp_port = sink->port(),
+                                          .maildir = sink->maildir().string(),
+                                          .settings = cfg.email});
+      email_demo->Start();
     }
     worker.Run();
+    email_demo.reset();
     dashboard.reset();
     log::Info("stopping PostgreSQL and Redis");
+    if (sink) sink->Stop();
     postgres.Stop();
     redis.Stop();
     exit_code = 0;

@@ -1,6 +1,9 @@
 #include "devenv/servers.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pwd.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -47,6 +50,26 @@ void ChownTree(const fs::path& dir, uid_t uid, gid_t gid) {
       throw std::runtime_error("cannot chown " + entry.path().string());
     }
   }
+}
+// True once something on 127.0.0.1:port answers with an SMTP greeting.
+bool SmtpGreets(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{.tv_sec = 1, .tv_usec = 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  bool ok = false;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    char buf[4] = {};
+    ok = ::recv(fd, buf, 3, MSG_WAITALL) == 3 && std::string(buf, 3) == "220";
+    static constexpr char kQuit[] = "QUIT\r\n";
+    (void)!::send(fd, kQuit, sizeof(kQuit) - 1, MSG_NOSIGNAL);
+  }
+  ::close(fd);
+  return ok;
 }
 }  // namespace
 
@@ -166,6 +189,41 @@ void PostgresServer::Stop() { process_.Stop(std::chrono::seconds(30), SIGINT); }
 std::string PostgresServer::url(const std::string& database) const {
   return "postgresql://postwork@127.0.0.1:" + std::to_string(options_.port) + "/" +
          (database.empty() ? options_.database : database);
+}
+
+SmtpSinkServer::SmtpSinkServer(SmtpSinkOptions options) : options_(std::move(options)) {}
+SmtpSinkServer::~SmtpSinkServer() { Stop(); }
+
+void SmtpSinkServer::Start() {
+  for (const char* sub : {"new", "cur", "tmp"}) fs::create_directories(options_.maildir / sub);
+  if (options_.port == 0) options_.port = FreePort();
+  auto log = options_.maildir.parent_path() / "smtp-sink.log";
+  process_ = ChildProcess(SpawnOptions{
+      .argv = {"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l",
+               "127.0.0.1:" + std::to_string(options_.port), "-c", "aiosmtpd.handlers.Mailbox",
+               options_.maildir.string()},
+      .log_file = log.string()});
+  bool up = WaitUntil([&] { return !process_.Running() || SmtpGreets(options_.port); },
+                      std::chrono::seconds(20));
+  if (!up || !process_.Running()) {
+    throw std::runtime_error("the SMTP sink (python3 -m aiosmtpd, package python3-aiosmtpd) did "
+                             "not start on port " + std::to_string(options_.port) + ": " +
+                             ReadTail(log));
+  }
+}
+
+void SmtpSinkServer::Stop() { process_.Stop(std::chrono::seconds(5)); }
+
+size_t SmtpSinkServer::MessageCount() const {
+  size_t n = 0;
+  std::error_code ec;
+  for (const char* sub : {"new", "cur"}) {
+    for (fs::directory_iterator it(options_.maildir / sub, ec), end; !ec && it != end;
+         it.increment(ec)) {
+      ++n;
+    }
+  }
+  return n;
 }
 
 }  // namespace postwork::devenv

@@ -68,4 +68,28 @@ class PostgresServer {
   std::optional<gid_t> gid_;
 };
 
+// A local SMTP server that accepts every message into a Maildir: Debian's
+// aiosmtpd (`python3 -m aiosmtpd ... -c aiosmtpd.handlers.Mailbox DIR`). The
+// dev demo's accounts send here, so `postwork dev` never mails the world.
+struct SmtpSinkOptions {
+  std::filesystem::path maildir;  // created; messages land in maildir/new
+  int port = 0;                   // 0 = a free port
+};
+
+class SmtpSinkServer {
+ public:
+  explicit SmtpSinkServer(SmtpSinkOptions options);
+  ~SmtpSinkServer();
+  void Start();
+  void Stop();
+  int port() const { return options_.port; }
+  const std::filesystem::path& maildir() const { return options_.maildir; }
+  // Messages stored so far (files in maildir/new and maildir/cur).
+  size_t MessageCount() const;
+
+ private:
+  SmtpSinkOptions options_;
+  ChildProcess process_;
+};
+
 }  // namespace postwork::devenv

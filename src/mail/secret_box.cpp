@@ -2,13 +2,17 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <fcntl.h>
 #include <openssl/rand.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
 
+#include "core/hex.hpp"
 #include "mail/codec.hpp"
 #include "mail/mail_error.hpp"
 
@@ -113,6 +117,33 @@ SecretKey LoadKeyFromEnvOrFile(const std::filesystem::path& path) {
   } catch (const SecretError& e) {
     throw SecretError(path.string() + ": " + e.what());
   }
+}
+
+bool CreateKeyFileIfMissing(const std::filesystem::path& path) {
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return false;
+    throw SecretError("cannot create the key file " + path.string());
+  }
+  std::array<unsigned char, SecretKey::kSize> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    ::close(fd);
+    ::unlink(path.c_str());
+    CryptoFailure("key generation");
+  }
+  std::string text =
+      core::HexEncode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())) +
+      "\n";
+  OPENSSL_cleanse(bytes.data(), bytes.size());
+  Wiper wipe{text};
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ok = ::close(fd) == 0 && ok;
+  if (!ok) {
+    ::unlink(path.c_str());
+    throw SecretError("cannot write the key file " + path.string());
+  }
+  return true;
 }
 
 std::string Encrypt(const SecretKey& key, std::string_view plaintext) {

@@ -38,6 +38,11 @@ class SecretKey {
 // at `path`. Throws SecretError when neither gives a valid key.
 SecretKey LoadKeyFromEnvOrFile(const std::filesystem::path& path);
 
+// Writes a new random key (64 hex characters) to `path` with mode 0600 when no
+// file is there; returns false (and changes nothing) when one already is.
+// Throws SecretError when the file cannot be created.
+bool CreateKeyFileIfMissing(const std::filesystem::path& path);
+
 std::string Encrypt(const SecretKey& key, std::string_view plaintext);
 // Throws SecretError on a malformed value, a key id mismatch, or a failed
 // authentication check (tampering or the wrong key).

@@ -1,0 +1,252 @@
+#include "cli/email_demo.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <iostream>
+
+#include "app/email_accounts.hpp"
+#include "app/log.hpp"
+#include "pg/connection.hpp"
+#include "postwork/client.hpp"
+
+namespace postwork::cli {
+namespace {
+
+constexpr const char* kSubject = "{Quick question|An idea|A thought} for {{company}}";
+constexpr const char* kText =
+    "{Hi|Hello|Hey} {{first_name|there}},\n\n"
+    "I noticed {{company}} is hiring in {{city|your area}}. We help teams like yours "
+    "cut new-hire onboarding from weeks to days.\n\n"
+    "Worth a 15-minute call next week?\n\n"
+    "{{sender_name}}\n";
+constexpr const char* kHtml =
+    "<p>{Hi|Hello|Hey} {{first_name|there}},</p>"
+    "<p>I noticed <b>{{company}}</b> is hiring in {{city|your area}}. We help teams like yours "
+    "cut new-hire onboarding from weeks to days.</p>"
+    "<p>Worth a 15-minute call next week?</p><p>{{sender_name}}</p>";
+
+// 1,000 plausible leads from a few word lists; every tenth has no first name
+// (the template's fallback shows) and some carry a custom field.
+constexpr const char* kLeadsSql = R"SQL(
+INSERT INTO leads (tenant_id, email, first_name, last_name, company, custom_fields)
+SELECT $1, lower(coalesce(nullif(f, ''), 'team')) || '.' || lower(l) || i || '@' ||
+           lower(replace(c, ' ', '-')) || '.test',
+       f, l, c,
+       CASE WHEN i % 3 = 0 THEN '{}'::jsonb ELSE jsonb_build_object('city', city) END
+FROM generate_series(1, $2::int) AS i,
+LATERAL (SELECT
+  CASE WHEN i % 10 = 0 THEN '' ELSE (ARRAY['Maya','Liam','Sofia','Noah','Amara','Kenji','Lucia',
+    'Omar','Hanna','Mateo','Priya','Jonas','Chloe','Tariq','Elena','Felix'])[1 + i % 16] END AS f,
+  (ARRAY['Garcia','Nguyen','Okafor','Schmidt','Rossi','Tanaka','Kowalski','Dubois','Silva',
+    'Haddad','Larsen','Patel','Moreau'])[1 + (i * 7) % 13] AS l,
+  (ARRAY['Northwind','Bluefin Labs','Acme Logistics','Globex','Initech','Umbrella Health',
+    'Stark Freight','Wayne Foods','Hooli','Vandelay Import','Pied Piper'])[1 + (i * 3) % 11] AS c,
+  (ARRAY['Lisbon','Austin','Berlin','Toronto','Melbourne','Nairobi','Osaka'])[1 + i % 7] AS city
+) AS words
+)SQL";
+
+std::string RfcDate() {
+  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buf;
+}
+
+struct SentDelivery {
+  std::string message_id, recipient, sender, account_id, subject_hint;
+};
+
+std::string ReplyRaw(const SentDelivery& d, int n, bool automatic) {
+  std::string subject = automatic ? "Automatic reply: out of office" : "Re: your note";
+  std::string body = automatic ? "I am out of the office until Monday with limited access to "
+                                 "email.\r\n"
+                               : "Thanks for reaching out, this is timely. Does Thursday at "
+                                 "10:00 work?\r\n";
+  return fmt::format(
+      "From: <{}>\r\nTo: <{}>\r\nSubject: {}\r\nDate: {}\r\n"
+      "Message-ID: <demo-reply-{}@lead.test>\r\nIn-Reply-To: <{}>\r\nReferences: <{}>\r\n"
+      "{}MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}",
+      d.recipient, d.sender, subject, RfcDate(), n, d.message_id, d.message_id,
+      automatic ? "Auto-Submitted: auto-replied\r\n" : "", body);
+}
+
+// A Postfix-shaped RFC 3464 report: hard (5.1.1) or soft (4.2.2) failure.
+std::string BounceRaw(const SentDelivery& d, int n, bool hard) {
+  std::string status = hard ? "5.1.1" : "4.2.2";
+  std::string diagnostic =
+      hard ? "550 5.1.1 <" + d.recipient + ">: Recipient address rejected: User unknown"
+           : "452 4.2.2 <" + d.recipient + ">: Mailbox full";
+  return fmt::format(
+      "From: MAILER-DAEMON@mx.demo.test (Mail Delivery System)\r\nTo: <{sender}>\r\n"
+      "Subject: Undelivered Mail Returned to Sender\r\nDate: {date}\r\n"
+      "Message-ID: <demo-dsn-{n}@mx.demo.test>\r\nAuto-Submitted: auto-replied\r\n"
+      "MIME-Version: 1.0\r\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b{n}\"\r\n\r\n"
+      "--b{n}\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\r\n"
+      "--b{n}\r\nContent-Type: message/delivery-status\r\n\r\n"
+      "Reporting-MTA: dns; mx.demo.test\r\n\r\n"
+      "Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: {status}\r\n"
+      "Diagnostic-Code: smtp; {diag}\r\n\r\n"
+      "--b{n}\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+      "From: <{sender}>\r\nTo: <{rcpt}>\r\nMessage-ID: <{mid}>\r\n\r\n--b{n}--\r\n",
+      fmt::arg("sender", d.sender), fmt::arg("date", RfcDate()), fmt::arg("n", n),
+      fmt::arg("rcpt", d.recipient), fmt::arg("status", status), fmt::arg("diag", diagnostic),
+      fmt::arg("mid", d.message_id));
+}
+
+}  // namespace
+
+EmailDemo::EmailDemo(EmailDemoOptions options) : options_(std::move(options)) {}
+EmailDemo::~EmailDemo() { Stop(); }
+
+bool EmailDemo::Seed() {
+  pg::Connection conn(options_.database_url);
+  auto existing = conn.Exec("SELECT id FROM campaigns WHERE tenant_id = $1 ORDER BY created_at LIMIT 1",
+                            {kTenant});
+  if (existing.rows() > 0) {
+    campaign_id_ = existing.Get(0, 0);
+    // The sink listens on a new port each run.
+    conn.Exec("UPDATE email_accounts SET smtp_port = $2 WHERE tenant_id = $1",
+              {kTenant, std::to_string(options_.smtp_port)});
+    return false;
+  }
+  std::vector<std::string> accounts;
+  for (auto [email, name] : {std::pair{"ana@outreach-demo.test", "Ana Ruiz"},
+                             std::pair{"ben@outreach-demo.test", "Ben Okafor"}}) {
+    accounts.push_back(app::AddEmailAccount(conn,
+                                            {.tenant_id = kTenant,
+                                             .email = email,
+                                             .display_name = name,
+                                             .smtp_host = "127.0.0.1",
+                                             .smtp_port = options_.smtp_port,
+                                             .smtp_security = "none",
+                                             .daily_limit = options_.leads,
+                                             .min_gap_seconds = 0},
+                                            options_.settings)
+                           .id);
+  }
+  pg::InTransaction(conn, [&] {
+    conn.Exec("UPDATE tenants SET name = 'Demo outreach agency' WHERE id = $1", {kTenant});
+    std::string tmpl =
+        conn.Exec("INSERT INTO email_templates (tenant_id, name, subject, text, html) "
+                  "VALUES ($1, 'Demo first touch', $2, $3, $4) RETURNING id",
+                  {kTenant, kSubject, kText, kHtml})
+            .Get(0, 0);
+    campaign_id_ = conn.Exec(
+                           "INSERT INTO campaigns (tenant_id, name, email_account_id, template_id, "
+                           "send_days, send_start_hour, send_end_hour, stop_on_reply) VALUES "
+                           "($1, 'Demo: hiring managers, Q4', $2, $3, '{1,2,3,4,5,6,7}', 0, 24, "
+                           "true) RETURNING id",
+                           {kTenant, accounts[0], tmpl})
+                       .Get(0, 0);
+    conn.Exec(kLeadsSql, {kTenant, std::to_string(options_.leads)});
+  });
+  // One send per lead, alternating the two mailboxes (inbox rotation).
+  auto leads = conn.Exec("SELECT id FROM leads WHERE tenant_id = $1 ORDER BY email", {kTenant});
+  std::vector<nlohmann::json> sends;
+  sends.reserve(static_cast<size_t>(leads.rows()));
+  for (int i = 0; i < leads.rows(); ++i) {
+    sends.push_back({{"campaign_id", campaign_id_},
+                     {"recipient_id", leads.Get(i, 0)},
+                     {"email_account_id", accounts[static_cast<size_t>(i) % accounts.size()]},
+                     {"step", 1}});
+  }
+  Client client(ClientOptions{.redis_url = options_.redis_url, .database_url = options_.database_url});
+  client.EnqueueMany("email-sending", sends, {.tenant_id = kTenant});
+  log::Info(fmt::format("email demo: seeded tenant '{}' (2 accounts, {} leads) and enqueued {} "
+                        "sends on queue:email-sending",
+                        kTenant, leads.rows(), sends.size()));
+  return true;
+}
+
+bool EmailDemo::InjectInbound() {
+  pg::Connection conn(options_.database_url);
+  if (conn.Exec("SELECT 1 FROM jobs WHERE id = 'demo-inbound-0'").rows() > 0) return true;
+  auto sent = conn.Exec(
+      "SELECT d.message_id, d.recipient_email, a.email, a.id FROM email_deliveries d "
+      "JOIN email_accounts a ON a.id = d.email_account_id "
+      "WHERE d.tenant_id = $1 AND d.status = 'sent' ORDER BY d.sent_at, d.id LIMIT 40",
+      {kTenant});
+  if (sent.rows() < 40) return false;
+  Client client(ClientOptions{.redis_url = options_.redis_url, .database_url = options_.database_url});
+  int replies = 0, auto_replies = 0, hard = 0, soft = 0;
+  for (int i = 0; i < sent.rows(); ++i) {
+    SentDelivery d{.message_id = sent.Get(i, 0),
+                   .recipient = sent.Get(i, 1),
+                   .sender = sent.Get(i, 2),
+                   .account_id = sent.Get(i, 3)};
+    std::string raw;
+    if (i < 15) {
+      raw = ReplyRaw(d, i, false), ++replies;
+    } else if (i < 20) {
+      raw = ReplyRaw(d, i, true), ++auto_replies;
+    } else if (i < 32) {
+      raw = BounceRaw(d, i, true), ++hard;
+    } else {
+      raw = BounceRaw(d, i, false), ++soft;
+    }
+    client.Enqueue("email:processing", {{"raw", raw}, {"email_account_id", d.account_id}},
+                   {.tenant_id = kTenant, .id = "demo-inbound-" + std::to_string(i)});
+  }
+  log::Info(fmt::format("email demo: {} replies, {} auto-replies, {} hard and {} soft bounces "
+                        "arrive on queue:email:processing",
+                        replies, auto_replies, hard, soft));
+  return true;
+}
+
+void EmailDemo::Run() {
+  bool injected = false;
+  std::string last;
+  while (true) {
+    try {
+      if (!injected) injected = InjectInbound();
+      pg::Connection conn(options_.database_url);
+      auto m = conn.Exec(
+          "SELECT coalesce(sent, 0), coalesce(replies, 0), coalesce(auto_replies, 0), "
+          "coalesce(hard_bounces, 0), coalesce(soft_bounces, 0), coalesce(suppressed, 0) + "
+          "coalesce(skipped, 0), (SELECT count(*) FROM jobs WHERE tenant_id = $1 AND status IN "
+          "('queued', 'running', 'retry_scheduled')), (SELECT count(*) FROM leads WHERE "
+          "tenant_id = $1) FROM (SELECT 1) one LEFT JOIN campaign_metrics cm ON "
+          "cm.tenant_id = $1 AND cm.campaign_id = $2",
+          {kTenant, campaign_id_});
+      std::string line = fmt::format(
+          "email demo: sent {}/{}, replies {}, auto-replies {}, bounces {} hard + {} soft, "
+          "skipped {}, jobs pending {}",
+          m.Get(0, 0), m.Get(0, 7), m.Get(0, 1), m.Get(0, 2), m.Get(0, 3), m.Get(0, 4),
+          m.Get(0, 5), m.Get(0, 6));
+      if (line != last) {
+        log::Info(line);
+        last = line;
+      }
+      if (injected && m.GetInt(0, 6) == 0) {
+        log::Info("email demo: done. The messages are in " + options_.maildir +
+                  "/new; see the dashboard, `postwork stats` or `postwork jobs list --tenant demo "
+                  "--queue email-sending`");
+        return;
+      }
+    } catch (const std::exception& e) {
+      log::Warn(std::string("email demo: ") + e.what());
+    }
+    std::unique_lock lock(mu_);
+    if (cv_.wait_for(lock, std::chrono::seconds(2), [&] { return stop_; })) return;
+  }
+}
+
+void EmailDemo::Start() {
+  Seed();
+  thread_ = std::thread([this] { Run(); });
+}
+
+void EmailDemo::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace postwork::cli

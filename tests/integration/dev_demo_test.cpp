@@ -1,0 +1,119 @@
+// `postwork dev` (what `make run` starts): its own Redis, PostgreSQL and SMTP
+// sink, the demo tenant's 1,000 sends delivered to the sink, replies and
+// bounces processed, and a second run on the same folder sending nothing twice.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "pg/connection.hpp"
+#include "support/test_env.hpp"
+
+namespace postwork::testing {
+namespace {
+namespace fs = std::filesystem;
+
+std::string Slurp(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+size_t CountFiles(const fs::path& dir) {
+  size_t n = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) ++n;
+  return n;
+}
+
+class DevDemoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/postwork-dev-demo-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec);
+    ::unsetenv("POSTWORK_SECRET_KEY");
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  // Starts `postwork dev`, waits for the demo to finish, and returns the
+  // database URL it printed. The process is left running in `dev`.
+  std::string RunUntilDone(devenv::ChildProcess& dev, const fs::path& log, int done_lines) {
+    dev = StartPostwork({"dev", "--dir", (dir_ / "data").string(), "--dashboard", "127.0.0.1:0"},
+                        log.string());
+    bool done = WaitFor(
+        [&] {
+          std::string text = Slurp(log);
+          size_t n = 0;
+          for (size_t at = text.find("email demo: done"); at != std::string::npos;
+               at = text.find("email demo: done", at + 1)) {
+            ++n;
+          }
+          return n >= static_cast<size_t>(done_lines) || !dev.Running();
+        },
+        std::chrono::seconds(180));
+    EXPECT_TRUE(done && dev.Running()) << Slurp(log);
+    std::smatch m;
+    std::string text = Slurp(log);
+    EXPECT_TRUE(std::regex_search(text, m, std::regex(R"(postgresql://\S+/postwork)")));
+    return m.size() ? m.str(0) : "";
+  }
+  fs::path dir_;
+};
+
+TEST_F(DevDemoTest, SendsTheCampaignToItsSinkAndProcessesRepliesAndBounces) {
+  fs::path log = dir_ / "dev.log";
+  devenv::ChildProcess dev;
+  std::string url = RunUntilDone(dev, log, 1);
+  ASSERT_FALSE(url.empty());
+  fs::path maildir = dir_ / "data" / "mail" / "new";
+  EXPECT_EQ(CountFiles(maildir), 1000u);
+  {
+    pg::Connection db(url);
+    auto m = db.Exec(
+        "SELECT sent, replies, auto_replies, hard_bounces, soft_bounces FROM campaign_metrics "
+        "WHERE tenant_id = 'demo'");
+    ASSERT_EQ(m.rows(), 1);
+    EXPECT_EQ(m.GetInt(0, 0), 1000);
+    EXPECT_EQ(m.GetInt(0, 1), 15);
+    EXPECT_EQ(m.GetInt(0, 2), 5);
+    EXPECT_EQ(m.GetInt(0, 3), 12);
+    EXPECT_EQ(m.GetInt(0, 4), 8);
+    EXPECT_EQ(db.Exec("SELECT count(*) FROM leads WHERE tenant_id = 'demo' AND status = 'replied'")
+                  .GetInt(0, 0),
+              15);
+    EXPECT_EQ(db.Exec("SELECT count(*) FROM suppressions WHERE tenant_id = 'demo' AND reason = "
+                      "'hard_bounce'")
+                  .GetInt(0, 0),
+              12);
+    // Both mailboxes sent half of the campaign.
+    EXPECT_EQ(db.Exec("SELECT count(DISTINCT email_account_id) FROM email_deliveries WHERE "
+                      "tenant_id = 'demo' AND status IN ('sent', 'bounced')")
+                  .GetInt(0, 0),
+              2);
+    // The key file dev created is private; the stored password column holds no plain text.
+    auto perms = fs::status(dir_ / "data" / "secret.key").permissions();
+    EXPECT_EQ(perms & (fs::perms::group_all | fs::perms::others_all), fs::perms::none);
+  }
+  dev.Signal(SIGINT);
+  EXPECT_EQ(dev.Wait(std::chrono::seconds(60)), 0) << Slurp(log);
+
+  // A second run on the same folder seeds nothing and sends nothing again.
+  devenv::ChildProcess again;
+  RunUntilDone(again, log, 2);
+  EXPECT_EQ(CountFiles(maildir), 1000u);
+  again.Signal(SIGINT);
+  EXPECT_EQ(again.Wait(std::chrono::seconds(60)), 0) << Slurp(log);
+}
+
+}  // namespace
+}  // namespace postwork::testing
