@@ -32,6 +32,18 @@ void ApplyEmailFile(const toml::table& root, handlers::email::EmailSettings& e) 
   Read(*t, "unsubscribe_base_url", e.unsubscribe_base_url);
   Read(*t, "unsubscribe_secret", e.unsubscribe_secret);
   Read(*t, "secret_key_file", e.secret_key_file);
+  if (auto node = t->get("previous_secret_key_files")) {
+    auto* array = node->as_array();
+    if (!array) throw ConfigError("config: email.previous_secret_key_files must be an array of paths");
+    e.previous_secret_key_files.clear();
+    for (const auto& item : *array) {
+      auto path = item.value<std::string>();
+      if (!path || path->empty()) {
+        throw ConfigError("config: email.previous_secret_key_files must be an array of paths");
+      }
+      e.previous_secret_key_files.push_back(*path);
+    }
+  }
   Read(*t, "attachments_dir", e.attachments_dir);
   int64_t n = e.soft_bounce_threshold;
   Read(*t, "soft_bounce_threshold", n);
@@ -54,6 +66,18 @@ void ApplyEmailEnv(handlers::email::EmailSettings& e) {
   FromEnv("POSTWORK_UNSUBSCRIBE_SECRET", e.unsubscribe_secret);
   FromEnv("POSTWORK_SECRET_KEY_FILE", e.secret_key_file);
   FromEnv("POSTWORK_ATTACHMENTS_DIR", e.attachments_dir);
+  // Colon-separated, like PATH.
+  if (const char* v = std::getenv("POSTWORK_PREVIOUS_SECRET_KEY_FILES"); v && *v) {
+    e.previous_secret_key_files.clear();
+    std::string_view rest = v;
+    while (!rest.empty()) {
+      size_t colon = rest.find(':');
+      std::string_view part = rest.substr(0, colon);
+      if (!part.empty()) e.previous_secret_key_files.emplace_back(part);
+      if (colon == std::string_view::npos) break;
+      rest.remove_prefix(colon + 1);
+    }
+  }
 }
 
 }  // namespace postwork::app

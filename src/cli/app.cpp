@@ -47,6 +47,7 @@ int Main(int argc, char** argv) {
   AddDashboard(app, ctx, exit_code);
   AddTop(app, ctx, exit_code);
   AddAccounts(app, ctx, exit_code);
+  AddSecrets(app, ctx, exit_code);
   AddBench(app, ctx, exit_code);
   try {
     app.parse(argc, argv);

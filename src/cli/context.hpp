@@ -33,6 +33,7 @@ void AddSupervise(CLI::App& app, Context& ctx, int& exit_code);
 void AddDashboard(CLI::App& app, Context& ctx, int& exit_code);
 void AddTop(CLI::App& app, Context& ctx, int& exit_code);
 void AddAccounts(CLI::App& app, Context& ctx, int& exit_code);
+void AddSecrets(CLI::App& app, Context& ctx, int& exit_code);
 void AddBench(CLI::App& app, Context& ctx, int& exit_code);
 
 }  // namespace postwork::cli

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "mail/mail_error.hpp"  // SecretError
+
 namespace postwork::mail {
 
 class SecretKey {

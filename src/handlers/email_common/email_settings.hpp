@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace postwork::handlers::email {
 
@@ -15,6 +16,10 @@ struct EmailSettings {
   std::string unsubscribe_secret{};
   // The AES-256-GCM key for account passwords when POSTWORK_SECRET_KEY is unset.
   std::string secret_key_file = ".postwork/secret.key";
+  // Keys retired by `postwork secrets rotate`, still accepted for decryption
+  // (a ciphertext names its key id) and for verifying unsubscribe links sent
+  // before the rotation. New values are always encrypted under the current key.
+  std::vector<std::string> previous_secret_key_files{};
   // Attachment bytes go here (content-addressed) when set, else into PostgreSQL.
   std::string attachments_dir{};
   // The Nth soft bounce for one address within the window counts as hard.

@@ -49,7 +49,7 @@ mail::SmtpClient& SmtpClientFor(const AccountRow& account, const EmailSettings& 
                        .ca_file = settings.smtp_ca_file};
   try {
     if (!account.smtp_password_enc.empty()) {
-      s.password = mail::Decrypt(AccountSecretKey(settings), account.smtp_password_enc);
+      s.password = DecryptStoredSecret(settings, account.smtp_password_enc);
     }
     auto client = std::make_unique<mail::SmtpClient>(std::move(s));
     auto& slot = pool[account.id];
