@@ -14,6 +14,7 @@
 #include "pg/connection.hpp"
 #include "postwork/error.hpp"
 #include "redis/connection.hpp"
+#include "redis/url.hpp"
 
 namespace postwork::devenv {
 namespace fs = std::filesystem;
@@ -84,10 +85,11 @@ void RedisServer::Start() {
                                    options_.dir.string(), "--save",  "",
                                    "--daemonize",   "no",            "--appendonly",
                                    options_.append_only ? "yes" : "no", "--appendfsync", "everysec"};
+  if (!options_.password.empty()) argv.insert(argv.end(), {"--requirepass", options_.password});
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
   auto log = options_.dir / "redis.log";
   process_ = ChildProcess(SpawnOptions{.argv = argv, .log_file = log.string()});
-  redis::RedisUrl url{.host = "127.0.0.1", .port = options_.port};
+  redis::RedisUrl url = redis::ParseRedisUrl(this->url());
   bool up = WaitUntil(
       [&] {
         if (!process_.Running()) return true;

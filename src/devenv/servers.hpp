@@ -13,6 +13,7 @@ struct RedisServerOptions {
   std::filesystem::path dir;  // data (AOF/RDB) and log
   int port = 0;               // 0 = a free port
   bool append_only = false;   // AOF everysec, for restart tests
+  std::string password{};     // requirepass; url() then carries it
   std::vector<std::string> extra_args;
 };
 
@@ -27,7 +28,10 @@ class RedisServer {
     Stop();
     Start();
   }
-  std::string url() const { return "redis://127.0.0.1:" + std::to_string(options_.port); }
+  std::string url() const {
+    return "redis://" + (options_.password.empty() ? "" : ":" + options_.password + "@") +
+           "127.0.0.1:" + std::to_string(options_.port);
+  }
   int port() const { return options_.port; }
   pid_t pid() const { return process_.pid(); }
 
