@@ -55,6 +55,27 @@ void ApplyTable(Config& c, const toml::table& root) {
     Read(*log, "level", c.log_level, "log.");
     Read(*log, "format", c.log_format, "log.");
   }
+  if (auto* t = root["scaling"].as_table()) {
+    auto& p = c.scaling;
+    int64_t n = 0;
+    double d = 0;
+    if (t->contains("min")) Read(*t, "min", n, "scaling."), p.min = static_cast<int>(n);
+    if (t->contains("max")) Read(*t, "max", n, "scaling."), p.max = static_cast<int>(n);
+    if (t->contains("step")) Read(*t, "step", n, "scaling."), p.step = static_cast<int>(n);
+    if (t->contains("high_water")) Read(*t, "high_water", p.high_water, "scaling.");
+    if (t->contains("low_water")) Read(*t, "low_water", p.low_water, "scaling.");
+    if (t->contains("max_age_s")) Read(*t, "max_age_s", d, "scaling."), p.max_oldest_age_s = d;
+    if (t->contains("cooldown_s")) {
+      Read(*t, "cooldown_s", d, "scaling.");
+      if (!(d >= 0 && d < 1e9)) throw ConfigError("config: scaling.cooldown_s must be 0..1e9");
+      p.cooldown_ms = static_cast<int64_t>(d * 1000);
+    }
+    if (p.min > 100000 || p.max > 100000 || p.step > 100000 ||
+        !(p.max_oldest_age_s >= 0 && p.max_oldest_age_s < 1e9) || p.cooldown_ms < 0 ||
+        p.cooldown_ms > int64_t{1} << 50) {
+      throw ConfigError("config: [scaling] values out of range");
+    }
+  }
   auto& w = c.worker;
   if (auto* t = root["worker"].as_table()) {
     int64_t n = 0;
@@ -154,6 +175,7 @@ void Config::Validate() const {
         "invalid database URL: use postgresql://user@host:port/db or key=value pairs");
   }
   email.Validate();
+  scaling.Validate();
   for (const auto& [q, n] : worker.max_attempts_by_queue) {
     if (n < 1 || n > 1000) throw ConfigError("queues." + q + ".max_attempts must be 1..1000");
   }

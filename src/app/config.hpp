@@ -20,6 +20,9 @@ struct Config {
   std::string dashboard_listen = "127.0.0.1:8080";  // [dashboard] listen
   std::string dashboard_token;  // POSTWORK_DASHBOARD_TOKEN; "" = read-only dashboard
   handlers::email::EmailSettings email;  // [email]
+  // [scaling]: the queue-depth rules of `supervise`, of the desired replica
+  // count every worker publishes, and (water marks, age) of in-process slots.
+  core::ScalingPolicy scaling;
 
   // Throws ConfigError naming the setting.
   void Validate() const;

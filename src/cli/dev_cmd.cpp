@@ -118,7 +118,8 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
     http::WorkerServer endpoints({.listen = *http_listen,
                                   .redis_url = redis.url(),
                                   .database_url = postgres.url(),
-                                  .queues = queues},
+                                  .queues = queues,
+                                    .scaling = cfg.scaling},
                                  worker);
     bool generated_token = cfg.dashboard_token.empty();
     std::string token = generated_token ? RandomToken() : cfg.dashboard_token;

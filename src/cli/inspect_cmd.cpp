@@ -115,8 +115,12 @@ void AddInspect(CLI::App& app, Context& ctx, int& exit_code) {
     if (!cfg.database_url.empty()) store = std::make_unique<pg::OperatorStore>(cfg.database_url);
     auto overview =
         core::ReadOverview(broker, store.get(), {}, core::SystemClock::Instance().NowMs());
+    int live = static_cast<int>(broker.ListWorkers(overview.now_ms, 60000).size());
+    auto fleet = core::ComputeFleetScaling(overview, core::DefaultQueues(), live, cfg.scaling);
     if (ctx.json) {
-      std::cout << core::ToJson(overview).dump(2) << "\n";
+      auto j = core::ToJson(overview);
+      j["scaling"] = core::ToJson(fleet, cfg.scaling);
+      std::cout << j.dump(2) << "\n";
     } else {
       std::printf("%-32s %8s %9s %9s %8s %8s %8s %8s %8s %9s\n", "queue", "ready", "scheduled",
                   "in_flight", "dead", "done/1m", "fail/1m", "done/1h", "fail/1h", "oldest_s");
@@ -131,6 +135,11 @@ void AddInspect(CLI::App& app, Context& ctx, int& exit_code) {
       std::printf("total: ready=%lld scheduled=%lld in_flight=%lld dead=%lld (Redis)\n",
                   static_cast<long long>(overview.ready), static_cast<long long>(overview.scheduled),
                   static_cast<long long>(overview.in_flight), static_cast<long long>(overview.dead));
+      std::printf("scaling: %d live worker(s), desired replicas %d ([scaling] min %d, max %d, "
+                  "high water %lld, low water %lld, over the seed queues)\n",
+                  fleet.live_workers, fleet.desired_replicas, cfg.scaling.min, cfg.scaling.max,
+                  static_cast<long long>(cfg.scaling.high_water),
+                  static_cast<long long>(cfg.scaling.low_water));
       if (!overview.postgres_error.empty()) {
         std::printf("PostgreSQL unavailable, per-queue scheduled/in_flight/dead unknown: %s\n",
                     overview.postgres_error.c_str());

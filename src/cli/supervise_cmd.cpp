@@ -49,23 +49,34 @@ void AddSupervise(CLI::App& app, Context& ctx, int& exit_code) {
     std::vector<std::string> worker_args;
   };
   auto f = std::make_shared<Flags>();
-  cmd->add_option("--min", f->policy.min, "Fewest worker processes (1)");
-  cmd->add_option("--max", f->policy.max, "Most worker processes (4)");
-  cmd->add_option("--high-water", f->policy.high_water, "Ready jobs above which to add one (1000)");
-  cmd->add_option("--low-water", f->policy.low_water, "Ready jobs below which to retire one (10)");
-  cmd->add_option("--max-age", f->policy.max_oldest_age_s,
-                  "Oldest ready job age (s) above which to add one (60)");
-  cmd->add_option("--cooldown", f->cooldown_s, "Seconds between two changes (30)")
-      ->check(CLI::Range(0.0, 86400.0));
+  auto* min_opt = cmd->add_option("--min", f->policy.min, "Fewest worker processes (1)");
+  auto* max_opt = cmd->add_option("--max", f->policy.max, "Most worker processes (4)");
+  auto* high_opt =
+      cmd->add_option("--high-water", f->policy.high_water, "Ready jobs above which to add one (1000)");
+  auto* low_opt =
+      cmd->add_option("--low-water", f->policy.low_water, "Ready jobs below which to retire one (10)");
+  auto* age_opt = cmd->add_option("--max-age", f->policy.max_oldest_age_s,
+                                  "Oldest ready job age (s) above which to add one (60)");
+  auto* cooldown_opt = cmd->add_option("--cooldown", f->cooldown_s, "Seconds between two changes (30)")
+                           ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--interval", f->interval_s, "Seconds between measurements (2)")
       ->check(CLI::Range(0.05, 3600.0));
   cmd->add_option("--queues", f->queues, "Queues the workers take (default: every seed queue)");
   cmd->add_option("worker-args", f->worker_args, "Flags passed to each worker, after --");
-  cmd->callback([&ctx, &exit_code, f] {
+  cmd->callback([&ctx, &exit_code, f, min_opt, max_opt, high_opt, low_opt, age_opt,
+                 cooldown_opt] {
     auto cfg = ctx.Load();
     app::RequireRedis(cfg);
     app::RequireDatabase(cfg);
-    f->policy.cooldown_ms = static_cast<int64_t>(f->cooldown_s * 1000);
+    // [scaling] in the config file gives the defaults; flags override it.
+    core::ScalingPolicy given = f->policy;
+    f->policy = cfg.scaling;
+    if (min_opt->count()) f->policy.min = given.min;
+    if (max_opt->count()) f->policy.max = given.max;
+    if (high_opt->count()) f->policy.high_water = given.high_water;
+    if (low_opt->count()) f->policy.low_water = given.low_water;
+    if (age_opt->count()) f->policy.max_oldest_age_s = given.max_oldest_age_s;
+    if (cooldown_opt->count()) f->policy.cooldown_ms = static_cast<int64_t>(f->cooldown_s * 1000);
     f->policy.Validate();
     auto queues = f->queues.empty() ? core::DefaultQueues() : core::ParseQueueList(f->queues);
     core::Autoscaler scaler(f->policy);

@@ -12,6 +12,17 @@ void ScalingPolicy::Validate() const {
     throw ConfigError("scaling: the high water mark must be above the low water mark");
   }
   if (cooldown_ms < 0) throw ConfigError("scaling: the cool-down cannot be negative");
+  if (step < 1) throw ConfigError("scaling: the step must be at least 1");
+}
+
+int DesiredCount(const ScalingPolicy& policy, const ScalingSample& s) {
+  int current = std::clamp(s.current, policy.min, policy.max);
+  if (current != s.current) return current;
+  bool backed_up = s.depth > policy.high_water || s.oldest_age_s > policy.max_oldest_age_s;
+  bool idle = s.depth < policy.low_water && s.oldest_age_s < policy.max_oldest_age_s / 2;
+  if (backed_up) return std::min(current + policy.step, policy.max);
+  if (idle) return std::max(current - policy.step, policy.min);
+  return current;
 }
 
 int Autoscaler::Desired(const ScalingSample& s) {
@@ -21,11 +32,7 @@ int Autoscaler::Desired(const ScalingSample& s) {
     return current;
   }
   if (last_change_ms_ >= 0 && s.now_ms - last_change_ms_ < policy_.cooldown_ms) return current;
-  int want = current;
-  bool backed_up = s.depth > policy_.high_water || s.oldest_age_s > policy_.max_oldest_age_s;
-  bool idle = s.depth < policy_.low_water && s.oldest_age_s < policy_.max_oldest_age_s / 2;
-  if (backed_up) want = std::min(current + 1, policy_.max);
-  else if (idle) want = std::max(current - 1, policy_.min);
+  int want = DesiredCount(policy_, s);
   if (want != current) last_change_ms_ = s.now_ms;
   return want;
 }

@@ -13,6 +13,7 @@ struct ScalingPolicy {
   int64_t low_water = 10;          // below this (and young jobs): scale down
   double max_oldest_age_s = 60.0;  // the oldest ready job older than this: scale up
   int64_t cooldown_ms = 30000;     // between two changes
+  int step = 1;                    // replicas (or slots) added or retired per change
 
   void Validate() const;  // throws ConfigError
 };
@@ -23,6 +24,11 @@ struct ScalingSample {
   int current = 0;             // replicas (or slots) running now
   int64_t now_ms = 0;
 };
+
+// The count the rules ask for right now, without the cool-down: for a fleet
+// where each worker only publishes the figure (the platform's autoscaler,
+// e.g. KEDA/HPA, applies its own stabilisation window).
+int DesiredCount(const ScalingPolicy& policy, const ScalingSample& sample);
 
 class Autoscaler {
  public:

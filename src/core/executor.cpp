@@ -1,5 +1,7 @@
 #include "core/executor.hpp"
 
+#include <algorithm>
+
 #include "app/log.hpp"
 #include "core/outcome.hpp"
 
@@ -9,6 +11,7 @@ Executor::Executor(int slots, std::string worker_id, const HandlerRegistry& hand
                    Completer& completer, RetryPolicy policy, const Clock& clock,
                    WorkerStats& stats)
     : slots_(slots),
+      active_slots_(slots),
       worker_id_(std::move(worker_id)),
       handlers_(handlers),
       completer_(completer),
@@ -32,14 +35,27 @@ void Executor::Dispatch(std::shared_ptr<HeldJob> job) {
 
 int Executor::FreeSlots() {
   std::lock_guard lock(mu_);
-  return slots_ - busy_ - static_cast<int>(queue_.size());
+  return active_slots_ - busy_ - static_cast<int>(queue_.size());
+}
+
+void Executor::SetActiveSlots(int n) {
+  {
+    std::lock_guard lock(mu_);
+    active_slots_ = std::clamp(n, 1, slots_);
+  }
+  free_cv_.notify_all();
+}
+
+int Executor::active_slots() {
+  std::lock_guard lock(mu_);
+  return active_slots_;
 }
 
 void Executor::WaitForFreeSlot(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
   ++free_waiters_;
   free_cv_.wait_for(lock, timeout,
-                    [&] { return stopping_ || slots_ - busy_ - static_cast<int>(queue_.size()) > 0; });
+                    [&] { return stopping_ || active_slots_ - busy_ - static_cast<int>(queue_.size()) > 0; });
   --free_waiters_;
 }
 

@@ -26,6 +26,10 @@ class Executor {
   void Dispatch(std::shared_ptr<HeldJob> job);
   // Slots neither running nor promised to a queued job.
   int FreeSlots();
+  // Active slots (1..the thread count given at construction): the in-process
+  // autoscaler moves it; running jobs above a lowered limit finish normally.
+  void SetActiveSlots(int n);
+  int active_slots();
   // Waits up to `timeout` for a slot to free up.
   void WaitForFreeSlot(std::chrono::milliseconds timeout);
   // Jobs dispatched but not started: handed back for requeue at shutdown.
@@ -38,7 +42,8 @@ class Executor {
   void RunSlot();
   void Execute(HeldJob& held);
 
-  int slots_;
+  int slots_;         // threads
+  int active_slots_;  // the limit on busy + queued (<= slots_)
   std::string worker_id_;
   const HandlerRegistry& handlers_;
   Completer& completer_;

@@ -2,7 +2,10 @@
 // process holds, takes back expired leases of dead workers, enforces execution
 // timeouts, writes the heartbeat and fires cron ticks.
 #include "app/log.hpp"
+#include "core/autoscaler.hpp"
 #include "core/worker.hpp"
+
+#include <optional>
 #include "postwork/client.hpp"
 #include "postwork/error.hpp"
 #include "redis/broker.hpp"
@@ -39,6 +42,9 @@ void Worker::MaintenanceLoop() {
   const int64_t renew_every = std::max(500, options_.lease_seconds * 1000 / 3);
   int64_t last_renew = 0, last_reclaim = 0, last_heartbeat = 0, last_cron = 0;
   std::vector<ReclaimedJob> unrecorded;  // reclaims PostgreSQL has not taken yet
+  std::optional<Autoscaler> slot_scaler;
+  if (options_.slot_scaling) slot_scaler.emplace(*options_.slot_scaling);
+  int64_t last_scale = 0;
 
   while (!stop_) {
     int64_t now = clock_.NowMs();
@@ -87,6 +93,30 @@ void Worker::MaintenanceLoop() {
       if (now - last_heartbeat >= options_.heartbeat_seconds * 1000LL) {
         broker.WriteHeartbeat(options_.id, HealthJson(), now, options_.heartbeat_seconds * 3);
         last_heartbeat = now;
+      }
+      // In-process autoscaling: active slots between --min-concurrency and
+      // --max-concurrency by the queue-depth rules (one sample a second).
+      if (slot_scaler && now - last_scale >= 1000) {
+        last_scale = now;
+        auto ready = broker.ReadyCounts(options_.queues);
+        int64_t depth = 0;
+        double oldest = 0;
+        for (const auto& q : options_.queues) {
+          depth += ready[q];
+          if (int64_t at = broker.OldestReadyEnqueuedAt(q); at > 0) {
+            oldest = std::max(oldest, static_cast<double>(now - at) / 1000.0);
+          }
+        }
+        int current = executor_->active_slots();
+        int want = slot_scaler->Desired(
+            {.depth = depth, .oldest_age_s = oldest, .current = current, .now_ms = now});
+        if (want != current) {
+          executor_->SetActiveSlots(want);
+          log::Info("scaling job slots", {{"worker_id", options_.id},
+                                          {"from", std::to_string(current)},
+                                          {"to", std::to_string(want)},
+                                          {"ready", std::to_string(depth)}});
+        }
       }
       redis_outage.Succeeded();
     } catch (const UnavailableError& e) {

@@ -161,4 +161,34 @@ nlohmann::json ToJson(const Throughput& t) {
           {"dead", t.dead}};
 }
 
+FleetScaling ComputeFleetScaling(const Overview& o, const std::vector<std::string>& queues,
+                                 int live_workers, const ScalingPolicy& policy) {
+  FleetScaling f;
+  f.live_workers = live_workers;
+  for (const auto& q : o.queues) {
+    if (std::find(queues.begin(), queues.end(), q.queue) == queues.end()) continue;
+    f.depth += q.ready;
+    f.oldest_age_s = std::max(f.oldest_age_s, q.oldest_ready_age_s);
+  }
+  f.desired_replicas = DesiredCount(policy, {.depth = f.depth,
+                                             .oldest_age_s = f.oldest_age_s,
+                                             .current = live_workers,
+                                             .now_ms = o.now_ms});
+  return f;
+}
+
+nlohmann::json ToJson(const FleetScaling& f, const ScalingPolicy& policy) {
+  return {{"ready", f.depth},
+          {"oldest_ready_age_s", f.oldest_age_s},
+          {"live_workers", f.live_workers},
+          {"desired_replicas", f.desired_replicas},
+          {"policy",
+           {{"min", policy.min},
+            {"max", policy.max},
+            {"step", policy.step},
+            {"high_water", policy.high_water},
+            {"low_water", policy.low_water},
+            {"max_age_s", policy.max_oldest_age_s}}}};
+}
+
 }  // namespace postwork::core

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/autoscaler.hpp"
 #include "pg/operator_store.hpp"
 #include "redis/broker.hpp"
 
@@ -42,6 +43,21 @@ std::vector<std::string> KnownQueues(const std::vector<std::string>& extra,
 Overview ReadOverview(redis::Broker& broker, pg::OperatorStore* store,
                       const std::vector<std::string>& extra_queues, int64_t now_ms);
 nlohmann::json ToJson(const Overview& o);
+
+// The seed's "queue depths for scaling" across machines: the ready depth and
+// oldest age over `queues`, the live workers, and the replica count the
+// [scaling] rules ask for now (no cool-down: the platform's autoscaler, e.g.
+// KEDA/HPA, stabilises). Every worker publishes it in /metrics; `stats --json`
+// prints it.
+struct FleetScaling {
+  int64_t depth = 0;
+  double oldest_age_s = 0;
+  int live_workers = 0;
+  int desired_replicas = 0;
+};
+FleetScaling ComputeFleetScaling(const Overview& o, const std::vector<std::string>& queues,
+                                 int live_workers, const ScalingPolicy& policy);
+nlohmann::json ToJson(const FleetScaling& f, const ScalingPolicy& policy);
 
 // Processed / failed / retried / dead-lettered per slot, summed over queues
 // (or for one queue), from the Redis per-second (15 min) or per-minute (24 h)

@@ -24,10 +24,16 @@ void WorkerOptions::Validate() const {
   if (shutdown_timeout_seconds < 0) throw ConfigError("--shutdown-timeout must be >= 0");
   if (poll_interval_ms < 1) throw ConfigError("poll interval must be at least 1 ms");
   if (default_max_attempts < 1) throw ConfigError("max_attempts must be at least 1");
+  if (slot_scaling) {
+    if (slot_scaling->min < 1) throw ConfigError("--min-concurrency must be at least 1");
+    if (slot_scaling->max > 10000) throw ConfigError("--max-concurrency must be at most 10000");
+    slot_scaling->Validate();
+  }
 }
 
 Worker::Worker(WorkerOptions options, const HandlerRegistry& handlers, const Clock& clock)
     : options_(std::move(options)), handlers_(handlers), clock_(clock) {
+  if (options_.slot_scaling) options_.concurrency = options_.slot_scaling->max;
   options_.Validate();
   if (options_.id.empty()) options_.id = NewWorkerId();
   if (options_.batch_size <= 0) options_.batch_size = std::min(options_.concurrency, 100);
@@ -50,6 +56,10 @@ int Worker::TimeoutMsFor(const std::string& queue) const {
 int Worker::MaxAttemptsFor(const std::string& queue) const {
   auto it = options_.max_attempts_by_queue.find(queue);
   return it == options_.max_attempts_by_queue.end() ? options_.default_max_attempts : it->second;
+}
+
+int Worker::active_slots() const {
+  return executor_ ? executor_->active_slots() : options_.concurrency;
 }
 
 void Worker::RequestStop() {
@@ -103,6 +113,7 @@ void Worker::Run() {
       redis::ParseRedisUrl(options_.redis_url), options_.database_url, in_flight_, stats_, clock_);
   executor_ = std::make_unique<Executor>(options_.concurrency, options_.id, handlers_, *completer_,
                                          options_.retry, clock_, stats_);
+  if (options_.slot_scaling) executor_->SetActiveSlots(options_.slot_scaling->min);
   completer_->Start();
   executor_->Start();
   maintenance_ = std::thread([this] { MaintenanceLoop(); });

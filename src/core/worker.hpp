@@ -4,10 +4,12 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "core/autoscaler.hpp"
 #include "core/clock.hpp"
 #include "core/completer.hpp"
 #include "core/cron.hpp"
@@ -27,6 +29,9 @@ struct WorkerOptions {
   std::vector<std::string> queues = DefaultQueues();
   QueueOrder order = QueueOrder::kStrict;
   int concurrency = 10;
+  // In-process autoscaling: when set, `concurrency` slot threads exist (it is
+  // set to slot_scaling->max) and the active ones move between min and max.
+  std::optional<ScalingPolicy> slot_scaling;
   int batch_size = 0;  // 0 = min(concurrency, 100)
   int lease_seconds = 30;
   int shutdown_timeout_seconds = 30;
@@ -59,6 +64,9 @@ class Worker {
   const std::string& id() const { return options_.id; }
   WorkerStats& stats() { return stats_; }
   bool fetching() const { return fetching_.load(); }
+  // Job slots in use now (the concurrency, or the autoscaler's choice).
+  int active_slots() const;
+  int max_slots() const { return options_.concurrency; }
   bool stopping() const { return stop_.load(); }
   // The seed's getWorkerHealth as JSON.
   std::string HealthJson() const;

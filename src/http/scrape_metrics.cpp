@@ -33,6 +33,18 @@ ScrapeMetrics::ScrapeMetrics(ScrapeOptions options, core::Worker& worker, Depend
       worker_fetching_(
           registry_.AddGauge("postwork_worker_fetching",
                              "1 while the worker fetches jobs; 0 during an outage or shutdown.")),
+      worker_slots_(registry_.AddGauge(
+          "postwork_worker_slots",
+          "Job slots of this worker: active (in use by the in-process autoscaler, or the fixed "
+          "concurrency) and max.",
+          {"state"})),
+      live_workers_(registry_.AddGauge(
+          "postwork_live_workers", "Workers with a fresh heartbeat in Redis, on every machine.")),
+      desired_replicas_(registry_.AddGauge(
+          "postwork_desired_replicas",
+          "Worker replicas the [scaling] queue-depth rules ask for now over this worker's "
+          "queues (the live count, one step up or down; no cool-down: the platform's "
+          "autoscaler stabilises).")),
       cpu_(registry_.AddCounter("process_cpu_seconds_total",
                                 "User and system CPU time spent, in seconds.")),
       rss_(registry_.AddGauge("process_resident_memory_bytes", "Resident memory size in bytes.")),
@@ -54,6 +66,8 @@ void ScrapeMetrics::RefreshQueues(const ProbeResult& probe) {
   last_queue_refresh_ = now;
   queue_jobs_.Clear();
   oldest_age_.Clear();
+  live_workers_.Clear();
+  desired_replicas_.Clear();
   if (!probe.redis_ok) return;  // no numbers rather than stale ones
   try {
     auto o = core::ReadOverview(broker_, probe.postgres_ok ? &store_ : nullptr, options_.queues,
@@ -67,9 +81,15 @@ void ScrapeMetrics::RefreshQueues(const ProbeResult& probe) {
       }
       oldest_age_.With({q.queue}).Set(q.oldest_ready_age_s);
     }
+    int live = static_cast<int>(broker_.ListWorkers(o.now_ms, 60000).size());
+    auto fleet = core::ComputeFleetScaling(o, options_.queues, live, options_.scaling);
+    live_workers_.With({}).Set(live);
+    desired_replicas_.With({}).Set(fleet.desired_replicas);
   } catch (const std::exception&) {
     queue_jobs_.Clear();
     oldest_age_.Clear();
+    live_workers_.Clear();
+    desired_replicas_.Clear();
     last_queue_refresh_ = {};  // try again at the next scrape
   }
 }
@@ -95,6 +115,8 @@ std::string ScrapeMetrics::Render() {
   redis_errors_.With({}).MirrorTotal(static_cast<double>(stats.redis_errors.load()));
   postgres_errors_.With({}).MirrorTotal(static_cast<double>(stats.pg_errors.load()));
   worker_fetching_.With({}).Set(worker_.fetching() && !worker_.stopping() ? 1 : 0);
+  worker_slots_.With({"active"}).Set(worker_.active_slots());
+  worker_slots_.With({"max"}).Set(worker_.max_slots());
   RefreshQueues(probe);
   RefreshProcess();
   return stats.metrics.registry().Render() + registry_.Render();

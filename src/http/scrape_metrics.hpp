@@ -19,6 +19,7 @@ struct ScrapeOptions {
   std::string redis_url;
   std::string database_url;
   std::vector<std::string> queues;  // the worker's; every known queue is shown too
+  core::ScalingPolicy scaling;      // for postwork_desired_replicas
   // Queue depths are read at most this often however often anyone scrapes.
   std::chrono::milliseconds min_refresh{1000};
 };
@@ -49,6 +50,9 @@ class ScrapeMetrics {
   core::metrics::Family<core::metrics::Counter>& postgres_errors_;
   core::metrics::Family<core::metrics::Gauge>& worker_info_;
   core::metrics::Family<core::metrics::Gauge>& worker_fetching_;
+  core::metrics::Family<core::metrics::Gauge>& worker_slots_;
+  core::metrics::Family<core::metrics::Gauge>& live_workers_;
+  core::metrics::Family<core::metrics::Gauge>& desired_replicas_;
   core::metrics::Family<core::metrics::Counter>& cpu_;
   core::metrics::Family<core::metrics::Gauge>& rss_;
   core::metrics::Family<core::metrics::Gauge>& vsize_;

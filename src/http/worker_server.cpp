@@ -11,7 +11,8 @@ WorkerServer::WorkerServer(WorkerServerOptions options, core::Worker& worker)
       probe_(options.redis_url, options.database_url),
       metrics_({.redis_url = options.redis_url,
                 .database_url = options.database_url,
-                .queues = options.queues},
+                .queues = options.queues,
+                .scaling = options.scaling},
                worker, probe_) {
   auto server = std::make_unique<httplib::Server>();
   ApplySecurityHeaders(*server);

@@ -20,6 +20,7 @@ struct WorkerServerOptions {
   std::string redis_url;
   std::string database_url;
   std::vector<std::string> queues;
+  core::ScalingPolicy scaling;  // for postwork_desired_replicas
 };
 
 class WorkerServer {

@@ -31,6 +31,15 @@ check(so["apiVersion"].startswith("keda.sh/") and so["kind"] == "ScaledObject", 
 check(so["spec"]["scaleTargetRef"]["name"] == dep["metadata"]["name"], "scales the worker Deployment")
 check(1 <= so["spec"]["minReplicaCount"] <= so["spec"]["maxReplicaCount"], "sane replica bounds")
 check(any(t["type"] in ("prometheus", "redis") for t in so["spec"]["triggers"]), "a queue-depth trigger")
+# Every metric a Prometheus trigger queries must be one the workers export.
+import re
+exported = set(re.findall(r'"(postwork_[a-z_]+)"', "".join(
+    p.read_text() for p in (root / "src").rglob("*.cpp"))))
+for t in so["spec"]["triggers"]:
+    if t["type"] != "prometheus":
+        continue
+    for name in re.findall(r"postwork_[a-z_]+", t["metadata"]["query"]):
+        check(name in exported, f"KEDA query metric {name} is exported by the worker")
 
 for unit in ("postwork-worker@.service", "postwork-supervise.service"):
     cp = configparser.ConfigParser(strict=False, interpolation=None)

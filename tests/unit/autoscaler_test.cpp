@@ -32,4 +32,15 @@ TEST(Autoscaler, RejectsInconsistentPolicies) {
   EXPECT_THROW(ScalingPolicy({.high_water = 5, .low_water = 10}).Validate(), ConfigError);
 }
 
+TEST(DesiredCountTest, StepsUpAndDownByTheStepWithoutCooldownAndStaysInBounds) {
+  ScalingPolicy p{.min = 1, .max = 16, .high_water = 20, .low_water = 2, .step = 5};
+  EXPECT_EQ(DesiredCount(p, {.depth = 100, .current = 1}), 6);
+  EXPECT_EQ(DesiredCount(p, {.depth = 100, .current = 14}), 16);
+  EXPECT_EQ(DesiredCount(p, {.depth = 0, .current = 4}), 1);
+  EXPECT_EQ(DesiredCount(p, {.depth = 10, .current = 4}), 4);                 // between marks
+  EXPECT_EQ(DesiredCount(p, {.depth = 0, .oldest_age_s = 120, .current = 4}), 9);  // old jobs
+  EXPECT_EQ(DesiredCount(p, {.depth = 0, .current = 40}), 16);                // out of bounds
+  EXPECT_THROW(ScalingPolicy({.step = 0}).Validate(), ConfigError);
+}
+
 }  // namespace postwork::core
