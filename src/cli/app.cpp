@@ -48,6 +48,7 @@ int Main(int argc, char** argv) {
   AddTop(app, ctx, exit_code);
   AddAccounts(app, ctx, exit_code);
   AddBench(app, ctx, exit_code);
+  AddWarmup(app, ctx, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -34,5 +34,6 @@ void AddDashboard(CLI::App& app, Context& ctx, int& exit_code);
 void AddTop(CLI::App& app, Context& ctx, int& exit_code);
 void AddAccounts(CLI::App& app, Context& ctx, int& exit_code);
 void AddBench(CLI::App& app, Context& ctx, int& exit_code);
+void AddWarmup(CLI::App& app, Context& ctx, int& exit_code);
 
 }  // namespace postwork::cli

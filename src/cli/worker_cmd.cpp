@@ -42,6 +42,7 @@ void AddWorker(CLI::App& app, Context& ctx, int& exit_code) {
     if (flags->batch) w.batch_size = *flags->batch;
     if (flags->order) w.order = core::ParseQueueOrder(*flags->order);
     if (flags->id) w.id = *flags->id;
+    app::AddBuiltinCron(cfg.worker.cron);
     auto handlers = app::BuildHandlers({.database_url = cfg.database_url, .redis_url = cfg.redis_url, .config = &cfg});
     core::Worker worker(w, handlers);
     SignalWatcher signals([&worker](int) { worker.RequestStop(); });

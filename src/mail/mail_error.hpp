@@ -74,4 +74,12 @@ class SmtpError : public MailError {
   bool outcome_unknown_;
 };
 
+// An IMAP session failed: connection, TLS, login, or a command the server
+// refused (NO/BAD). Connection problems and timeouts are retryable; rejected
+// credentials and refused commands are not. Never contains the password.
+class ImapError : public MailError {
+ public:
+  ImapError(const std::string& what, bool retryable) : MailError(what, retryable) {}
+};
+
 }  // namespace postwork::mail
