@@ -300,11 +300,10 @@ std::optional<std::string> HeaderValue(std::string_view headers, std::string_vie
     size_t colon = line.find(':');
     if (colon == std::string_view::npos || !EqualsIgnoreCase(line.substr(0, colon), name)) continue;
     std::string value(line.substr(colon + 1));
-    // Folded continuation lines start with whitespace.
+    // Folded continuation lines start with whitespace; unfolding removes only the line break.
     while (pos < headers.size() && (headers[pos] == ' ' || headers[pos] == '\t')) {
       size_t next = headers.find('\n', pos);
       size_t stop = next == std::string_view::npos ? headers.size() : next;
-      value += " ";
       value += headers.substr(pos, stop - pos);
       pos = stop + 1;
     }

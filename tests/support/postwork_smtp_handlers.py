@@ -95,6 +95,12 @@ class MaildirDelivery:
         owner = os.stat(root)
         self.uid, self.gid = owner.st_uid, owner.st_gid
 
+    @classmethod
+    def from_cli(cls, parser, *args):
+        if len(args) != 1:
+            parser.error("MaildirDelivery takes the mail root directory")
+        return cls(args[0])
+
     def _junk_recipients(self):
         try:
             with open(os.path.join(self.root, "junk-recipients")) as f:
