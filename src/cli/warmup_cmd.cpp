@@ -44,8 +44,8 @@ void AddPlan(CLI::App& warmup, Context& ctx, int& exit_code) {
     Client client(ClientOptions{.redis_url = cfg.redis_url,
                                 .database_url = cfg.database_url,
                                 .max_attempts_by_queue = cfg.worker.max_attempts_by_queue});
-    auto s = handlers::warmup::PlanWarmupDay(conn, client,
-                                             {.date = date, .tenant_id = flags->tenant, .now_ms = now_ms});
+    auto s = handlers::warmup::PlanWarmupDay(
+        conn, client, {.date = date, .tenant_id = flags->tenant, .now_ms = now_ms});
     std::string day = handlers::warmup::FormatDate(date);
     if (ctx.json) {
       std::cout << nlohmann::json{{"date", day},
@@ -77,35 +77,41 @@ void AddStatus(CLI::App& warmup, Context& ctx, int& exit_code) {
     nlohmann::json rows = nlohmann::json::array();
     for (int i = 0; i < r.rows(); ++i) {
       std::string rate = r.Get(i, 13);
-      rows.push_back({{"tenant_id", r.Get(i, 0)},
-                      {"email_account_id", r.Get(i, 1)},
-                      {"email", r.Get(i, 2)},
-                      {"enabled", r.Get(i, 3) == "t"},
-                      {"paused_at", r.Get(i, 4).empty() ? nlohmann::json() : nlohmann::json(r.Get(i, 4))},
-                      {"paused_reason", r.Get(i, 5)},
-                      {"sent", r.GetInt(i, 6)},
-                      {"received", r.GetInt(i, 7)},
-                      {"inbox", r.GetInt(i, 8)},
-                      {"spam", r.GetInt(i, 9)},
-                      {"replies", r.GetInt(i, 10)},
-                      {"rescued", r.GetInt(i, 11)},
-                      {"bounced", r.GetInt(i, 12)},
-                      {"inbox_placement_rate", rate.empty() ? nlohmann::json() : nlohmann::json(std::stod(rate))}});
+      rows.push_back(
+          {{"tenant_id", r.Get(i, 0)},
+           {"email_account_id", r.Get(i, 1)},
+           {"email", r.Get(i, 2)},
+           {"enabled", r.Get(i, 3) == "t"},
+           {"paused_at", r.Get(i, 4).empty() ? nlohmann::json() : nlohmann::json(r.Get(i, 4))},
+           {"paused_reason", r.Get(i, 5)},
+           {"sent", r.GetInt(i, 6)},
+           {"received", r.GetInt(i, 7)},
+           {"inbox", r.GetInt(i, 8)},
+           {"spam", r.GetInt(i, 9)},
+           {"replies", r.GetInt(i, 10)},
+           {"rescued", r.GetInt(i, 11)},
+           {"bounced", r.GetInt(i, 12)},
+           {"inbox_placement_rate",
+            rate.empty() ? nlohmann::json() : nlohmann::json(std::stod(rate))}});
     }
     if (ctx.json) {
       std::cout << rows.dump(2) << "\n";
     } else {
       for (const auto& row : rows) {
         std::string state = !row["enabled"].get<bool>() ? "disabled"
-                            : row["paused_at"].is_null() ? "active"
-                                                         : "paused (" + row["paused_reason"].get<std::string>() + ")";
+                            : row["paused_at"].is_null()
+                                ? "active"
+                                : "paused (" + row["paused_reason"].get<std::string>() + ")";
         std::string rate = row["inbox_placement_rate"].is_null()
                                ? "-"
-                               : std::to_string(static_cast<int>(row["inbox_placement_rate"].get<double>() * 100 + 0.5)) + "%";
+                               : std::to_string(static_cast<int>(
+                                     row["inbox_placement_rate"].get<double>() * 100 + 0.5)) +
+                                     "%";
         std::cout << row["tenant_id"].get<std::string>() << "  " << row["email"].get<std::string>()
                   << "  sent=" << row["sent"] << " received=" << row["received"]
                   << " inbox=" << row["inbox"] << " spam=" << row["spam"]
-                  << " replies=" << row["replies"] << " placement=" << rate << "  " << state << "\n";
+                  << " replies=" << row["replies"] << " placement=" << rate << "  " << state
+                  << "\n";
       }
       if (rows.empty()) std::cout << "no warmup accounts\n";
     }

@@ -62,7 +62,9 @@ struct ImapClient::Impl {
     return text;
   }
 
-  std::string Where() const { return "IMAP " + settings.host + ":" + std::to_string(settings.port); }
+  std::string Where() const {
+    return "IMAP " + settings.host + ":" + std::to_string(settings.port);
+  }
 
   static size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     auto* self = static_cast<Impl*>(user);
@@ -91,9 +93,10 @@ struct ImapClient::Impl {
     curl_easy_setopt(c, CURLOPT_VERBOSE, 0L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer);
-    curl_easy_setopt(c, CURLOPT_USE_SSL, settings.security == ImapSecurity::kStartTls
-                                             ? static_cast<long>(CURLUSESSL_ALL)
-                                             : static_cast<long>(CURLUSESSL_NONE));
+    curl_easy_setopt(c, CURLOPT_USE_SSL,
+                     settings.security == ImapSecurity::kStartTls
+                         ? static_cast<long>(CURLUSESSL_ALL)
+                         : static_cast<long>(CURLUSESSL_NONE));
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, settings.verify_peer ? 1L : 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, settings.verify_peer ? 2L : 0L);
     if (!settings.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, settings.ca_file.c_str());
@@ -202,8 +205,9 @@ std::vector<ImapFetched> ImapClient::FetchHeaders(const std::string& mailbox,
     if (!atom) throw ImapError("IMAP: invalid header field name", false);
     fields += (fields.empty() ? "" : " ") + f;
   }
-  std::vector<ImapFetched> out = ParseFetch(impl_->Run(
-      mailbox, "UID FETCH " + UidSet(uids) + " (UID FLAGS BODY.PEEK[HEADER.FIELDS (" + fields + ")])"));
+  std::vector<ImapFetched> out =
+      ParseFetch(impl_->Run(mailbox, "UID FETCH " + UidSet(uids) +
+                                         " (UID FLAGS BODY.PEEK[HEADER.FIELDS (" + fields + ")])"));
   // Unsolicited FETCH responses (flag changes of other messages) carry no UID.
   std::erase_if(out, [](const ImapFetched& f) { return !f.uid; });
   return out;

@@ -160,7 +160,8 @@ bool IsStatusWord(std::string_view word) {
 uint32_t ToNumber(const ImapToken& t, const char* what) {
   uint32_t value = 0;
   auto [end, ec] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), value);
-  if (t.kind != ImapToken::Kind::kAtom || ec != std::errc() || end != t.text.data() + t.text.size()) {
+  if (t.kind != ImapToken::Kind::kAtom || ec != std::errc() ||
+      end != t.text.data() + t.text.size()) {
     Malformed(std::string("expected a number for ") + what);
   }
   return value;
@@ -193,9 +194,8 @@ std::vector<std::vector<ImapToken>> ParseUntagged(std::string_view transcript) {
     }
     ResponseReader reader(transcript, pos + 2);
     size_t word_end = transcript.find_first_of(" \r\n", pos + 2);
-    std::string_view first = transcript.substr(pos + 2, word_end == std::string_view::npos
-                                                            ? std::string_view::npos
-                                                            : word_end - pos - 2);
+    std::string_view first = transcript.substr(
+        pos + 2, word_end == std::string_view::npos ? std::string_view::npos : word_end - pos - 2);
     if (IsStatusWord(first)) {
       out.push_back({{.kind = ImapToken::Kind::kAtom, .text = Upper(first)}});
       reader.SkipLine();

@@ -36,8 +36,8 @@ std::string TaggedFailure(std::string_view transcript);
 std::vector<std::string> ParseCapabilities(std::string_view transcript);
 
 struct ImapMailbox {
-  std::string name{};                     // as the server spells it (modified UTF-7)
-  std::vector<std::string> attributes{};  // "\\Junk", "\\HasNoChildren", ...
+  std::string name{};                                   // as the server spells it (modified UTF-7)
+  std::vector<std::string> attributes{};                // "\\Junk", "\\HasNoChildren", ...
   bool HasAttribute(std::string_view attribute) const;  // case-insensitive
 };
 std::vector<ImapMailbox> ParseList(std::string_view transcript);

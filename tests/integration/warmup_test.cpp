@@ -114,15 +114,15 @@ TEST_F(WarmupTest, OutboundReachesThePeerAndInboundRescuesItFromJunk) {
   auto m = mail::ParseMessage(raw);
   EXPECT_EQ(m.from.at(0).address, kAna);
   EXPECT_EQ(m.to.at(0).address, kBob);
-  EXPECT_EQ(m.FindHeader("X-Postwork-Warmup").value_or(""),
-            handlers::warmup::WarmupTag("t1", ana));
+  EXPECT_EQ(m.FindHeader("X-Postwork-Warmup").value_or(""), handlers::warmup::WarmupTag("t1", ana));
   EXPECT_EQ(m.message_id, sent["messageId"]);
   EXPECT_FALSE(m.subject.empty());
   EXPECT_NE(m.text_body.find("Bob"), std::string::npos) << m.text_body;
   EXPECT_TRUE(imap_->Messages(kAna, "INBOX").empty()) << "never to itself";
   EXPECT_TRUE(imap_->Messages(kAna, "Junk").empty());
   EXPECT_EQ(Events(ana, "sent"), 1);
-  EXPECT_EQ(QueryValue("SELECT status FROM warmup_sends WHERE email_account_id = $1", {ana}), "sent");
+  EXPECT_EQ(QueryValue("SELECT status FROM warmup_sends WHERE email_account_id = $1", {ana}),
+            "sent");
 
   auto checked = RunJob(Enqueue(bob, "inbound"));
   EXPECT_EQ(checked["spamFolder"], "Junk");
@@ -154,11 +154,14 @@ TEST_F(WarmupTest, OutboundReachesThePeerAndInboundRescuesItFromJunk) {
   EXPECT_EQ(again["rescued"], 0);
   EXPECT_EQ(again["newPlacements"], 0);
   EXPECT_EQ(Events(bob, "received"), 1);
-  EXPECT_EQ(QueryInt("SELECT spam FROM warmup_account_stats WHERE email_account_id = $1", {ana}), 1);
+  EXPECT_EQ(QueryInt("SELECT spam FROM warmup_account_stats WHERE email_account_id = $1", {ana}),
+            1);
   EXPECT_EQ(QueryValue("SELECT inbox_placement_rate::text FROM warmup_account_stats "
-                       "WHERE email_account_id = $1", {ana}),
+                       "WHERE email_account_id = $1",
+                       {ana}),
             "0.0000");
-  EXPECT_EQ(QueryInt("SELECT sent FROM warmup_account_stats WHERE email_account_id = $1", {ana}), 1);
+  EXPECT_EQ(QueryInt("SELECT sent FROM warmup_account_stats WHERE email_account_id = $1", {ana}),
+            1);
 }
 
 TEST_F(WarmupTest, ARetriedOutboundJobDoesNotSendTwice) {
@@ -176,8 +179,14 @@ TEST_F(WarmupTest, ARetriedOutboundJobDoesNotSendTwice) {
   nlohmann::json payload = {{"email_account_id", ana}, {"warmup_type", "outbound"}};
   std::string queue = "queue:warmup:process", tenant = "t1";
   CancellationToken cancel;
-  JobContext ctx{.job_id = job, .queue = queue, .tenant_id = tenant, .attempt = 2,
-                 .max_attempts = 5, .payload = payload, .cancel = cancel, .progress = {}};
+  JobContext ctx{.job_id = job,
+                 .queue = queue,
+                 .tenant_id = tenant,
+                 .attempt = 2,
+                 .max_attempts = 5,
+                 .payload = payload,
+                 .cancel = cancel,
+                 .progress = {}};
   Outcome again = (*handler)(ctx);
   ASSERT_EQ(again.kind, Outcome::Kind::kCompleted) << again.error;
   EXPECT_EQ(again.result["duplicate"], true);
@@ -206,7 +215,8 @@ TEST_F(WarmupTest, EngagementRepliesInThreadToEveryMessageAtFullRate) {
   EXPECT_EQ(reply.in_reply_to, original.message_id);
   ASSERT_FALSE(reply.references.empty());
   EXPECT_EQ(reply.references.back(), original.message_id);
-  EXPECT_EQ(reply.FindHeader("X-Postwork-Warmup").value_or(""), handlers::warmup::WarmupTag("t1", bob));
+  EXPECT_EQ(reply.FindHeader("X-Postwork-Warmup").value_or(""),
+            handlers::warmup::WarmupTag("t1", bob));
   EXPECT_EQ(Events(bob, "replied"), 1);
 
   // Again: nothing left to answer. Ana's inbox check sees the reply; her
@@ -217,7 +227,8 @@ TEST_F(WarmupTest, EngagementRepliesInThreadToEveryMessageAtFullRate) {
   EXPECT_EQ(RunJob(Enqueue(ana, "engagement"))["replied"], 0);
   EXPECT_EQ(imap_->Messages(kAna, "INBOX").size(), 1u);
   EXPECT_EQ(imap_->Messages(kBob, "INBOX").size(), 1u);
-  EXPECT_EQ(QueryInt("SELECT replies FROM warmup_account_stats WHERE email_account_id = $1", {bob}), 1);
+  EXPECT_EQ(QueryInt("SELECT replies FROM warmup_account_stats WHERE email_account_id = $1", {bob}),
+            1);
 }
 
 TEST_F(WarmupTest, EngagementAtZeroRateRepliesToNothing) {
@@ -247,17 +258,19 @@ TEST_F(WarmupTest, UnknownTypeMissingConfigAndPausedAccounts) {
       << LastError(no_config);
 
   Config(ana);
-  db().Exec("UPDATE warmup_configs SET paused_at = now(), paused_reason = 'manual' WHERE email_account_id = $1",
-            {ana});
+  db().Exec(
+      "UPDATE warmup_configs SET paused_at = now(), paused_reason = 'manual' WHERE "
+      "email_account_id = $1",
+      {ana});
   auto skipped = RunJob(Enqueue(ana, "outbound"));
   EXPECT_EQ(skipped["skipped"], true);
   EXPECT_NE(skipped["reason"].get<std::string>().find("manual"), std::string::npos);
 
-  std::string other_tenant = client()
-                                 .Enqueue("queue:warmup:process",
-                                          {{"email_account_id", ana}, {"warmup_type", "inbound"}},
-                                          {.tenant_id = "t2"})
-                                 .id;
+  std::string other_tenant =
+      client()
+          .Enqueue("queue:warmup:process", {{"email_account_id", ana}, {"warmup_type", "inbound"}},
+                   {.tenant_id = "t2"})
+          .id;
   RunJob(other_tenant, "failed");
 }
 
@@ -295,8 +308,10 @@ TEST_F(WarmupTest, ABounceOfAWarmupEmailPausesTheSenderOnceAndPublishes) {
   ASSERT_TRUE(WaitStatus(second, "completed")) << LastError(second);
   EXPECT_EQ(JobResult(first)["warmup"], true);
   EXPECT_NE(JobResult(first)["paused"], JobResult(second)["paused"]);  // exactly one paused it
-  EXPECT_NE(QueryValue("SELECT paused_at FROM warmup_configs WHERE email_account_id = $1", {ana}), "");
-  std::string reason = QueryValue("SELECT paused_reason FROM warmup_configs WHERE email_account_id = $1", {ana});
+  EXPECT_NE(QueryValue("SELECT paused_at FROM warmup_configs WHERE email_account_id = $1", {ana}),
+            "");
+  std::string reason =
+      QueryValue("SELECT paused_reason FROM warmup_configs WHERE email_account_id = $1", {ana});
   EXPECT_NE(reason.find("hard bounce"), std::string::npos) << reason;
   EXPECT_NE(reason.find("5.1.1"), std::string::npos) << reason;
   EXPECT_EQ(Events(ana, "bounced"), 1);
@@ -333,12 +348,18 @@ TEST_F(WarmupTest, PlanningADayTwiceCreatesEachJobOnce) {
   auto again = handlers::warmup::PlanWarmupDay(db(), client(), {.date = date, .now_ms = now_ms});
   EXPECT_EQ(again.jobs_planned, 15);
   EXPECT_EQ(again.jobs_created, 0);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE id LIKE $1", {"warmup:" + ana + ":2030-01-04:outbound:%"}), 11);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE id LIKE $1",
+                     {"warmup:" + ana + ":2030-01-04:outbound:%"}),
+            11);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs"), 15);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE run_at < '2030-01-04' OR run_at >= '2030-01-05'"), 0);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE tenant_id = 't1' AND payload->>'email_account_id' = $1",
-                     {ana}),
-            15);
+  EXPECT_EQ(
+      QueryInt("SELECT count(*) FROM jobs WHERE run_at < '2030-01-04' OR run_at >= '2030-01-05'"),
+      0);
+  EXPECT_EQ(
+      QueryInt(
+          "SELECT count(*) FROM jobs WHERE tenant_id = 't1' AND payload->>'email_account_id' = $1",
+          {ana}),
+      15);
   // The cron tick's payload runs the same planner through the queue.
   std::string tick = client()
                          .Enqueue("queue:warmup:process", {{"plan", true}, {"date", "2030-01-05"}},

@@ -28,8 +28,8 @@ struct ImapUser {
 };
 
 struct MaildirMessage {
-  std::string bytes;  // the file as stored
-  std::string flags;  // Maildir info flags after ":2,", e.g. "FS" (Flagged, Seen)
+  std::string bytes;    // the file as stored
+  std::string flags;    // Maildir info flags after ":2,", e.g. "FS" (Flagged, Seen)
   bool is_new = false;  // still in new/ (never seen by an IMAP client)
 };
 
@@ -47,8 +47,7 @@ class ImapServer {
   // lands in its Junk folder.
   void DeliverToJunk(const std::string& address);
   // The messages of one folder ("INBOX" or "Junk") of one mailbox.
-  std::vector<MaildirMessage> Messages(const std::string& address,
-                                       const std::string& folder) const;
+  std::vector<MaildirMessage> Messages(const std::string& address, const std::string& folder) const;
   // Polls until the folder holds `count` messages; false on timeout.
   bool WaitForMessages(const std::string& address, const std::string& folder, size_t count,
                        std::chrono::milliseconds timeout) const;

@@ -46,12 +46,14 @@ TEST(ImapResponse, FetchWithHeaderLiteralsFlagsAndUid) {
       "Message-ID: <a1@sender.example>\r\nX-Postwork-Warmup: abc123\r\n"
       "Subject: Quick question\r\n about Tuesday\r\n\r\n";
   std::string headers2 = "Message-ID: <b2@sender.example>\r\n\r\n";
-  std::string t = "* 1 FETCH (UID 7 FLAGS (\\Seen) BODY[HEADER.FIELDS (MESSAGE-ID X-POSTWORK-WARMUP "
-                  "SUBJECT)] {" + std::to_string(headers1.size()) + "}\r\n" + headers1 + ")\r\n" +
-                  "* 2 FETCH (FLAGS () UID 9 BODY[HEADER.FIELDS (MESSAGE-ID)] {" +
-                  std::to_string(headers2.size()) + "}\r\n" + headers2 + ")\r\n" +
-                  "* 5 FETCH (FLAGS (\\Deleted))\r\n"  // unsolicited: no UID
-                  "A006 OK Fetch completed.\r\n";
+  std::string t =
+      "* 1 FETCH (UID 7 FLAGS (\\Seen) BODY[HEADER.FIELDS (MESSAGE-ID X-POSTWORK-WARMUP "
+      "SUBJECT)] {" +
+      std::to_string(headers1.size()) + "}\r\n" + headers1 + ")\r\n" +
+      "* 2 FETCH (FLAGS () UID 9 BODY[HEADER.FIELDS (MESSAGE-ID)] {" +
+      std::to_string(headers2.size()) + "}\r\n" + headers2 + ")\r\n" +
+      "* 5 FETCH (FLAGS (\\Deleted))\r\n"  // unsolicited: no UID
+      "A006 OK Fetch completed.\r\n";
   auto f = ParseFetch(t);
   ASSERT_EQ(f.size(), 3u);
   EXPECT_EQ(f[0].sequence, 1u);
@@ -81,17 +83,18 @@ TEST(ImapResponse, CapabilitiesAndTaggedFailures) {
   std::string t =
       "* CAPABILITY IMAP4rev1 SASL-IR UIDPLUS move SPECIAL-USE\r\nA002 OK Pre-login\r\n";
   auto caps = ParseCapabilities(t);
-  EXPECT_EQ(caps, (std::vector<std::string>{"IMAP4REV1", "SASL-IR", "UIDPLUS", "MOVE", "SPECIAL-USE"}));
+  EXPECT_EQ(caps,
+            (std::vector<std::string>{"IMAP4REV1", "SASL-IR", "UIDPLUS", "MOVE", "SPECIAL-USE"}));
   EXPECT_EQ(TaggedFailure("* OK x\r\nA004 NO [TRYCREATE] Mailbox doesn't exist: Spam\r\n"),
             "A004 NO [TRYCREATE] Mailbox doesn't exist: Spam");
   EXPECT_EQ(TaggedFailure("A004 OK done\r\n"), "");
 }
 
 TEST(ImapResponse, MalformedResponsesThrowInsteadOfReadingPastTheEnd) {
-  for (std::string bad : {"* 1 FETCH (UID 3 BODY[] {999}\r\nshort)\r\n",
-                          "* 1 FETCH (UID 3 FLAGS (\\Seen)\r\n",
-                          "* 1 FETCH (UID \"unterminated)\r\n", "* LIST (\\X) \".\" a]b[\r\n",
-                          "* 1 FETCH (UID {abc}\r\n)\r\n", "* SEARCH 1 x\r\n"}) {
+  for (std::string bad :
+       {"* 1 FETCH (UID 3 BODY[] {999}\r\nshort)\r\n", "* 1 FETCH (UID 3 FLAGS (\\Seen)\r\n",
+        "* 1 FETCH (UID \"unterminated)\r\n", "* LIST (\\X) \".\" a]b[\r\n",
+        "* 1 FETCH (UID {abc}\r\n)\r\n", "* SEARCH 1 x\r\n"}) {
     EXPECT_THROW(
         {
           ParseFetch(bad);

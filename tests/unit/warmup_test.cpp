@@ -57,7 +57,8 @@ TEST(WarmupRamp, VarianceStaysWithinItsBandIsStablePerDayAndNeverPassesTheCap) {
     }
     if (d == 5) seen.insert(v);
   }
-  for (int a = 0; a < 20; ++a) seen.insert(DailyVolume(Ramp(20), Day("2025-03-08"), "acct-" + std::to_string(a)));
+  for (int a = 0; a < 20; ++a)
+    seen.insert(DailyVolume(Ramp(20), Day("2025-03-08"), "acct-" + std::to_string(a)));
   EXPECT_GT(seen.size(), 2u) << "variance differs between accounts";
 }
 
@@ -114,7 +115,8 @@ TEST(WarmupPlan, NoJobsOnDaysOffOrAfterTheWindowAndPastMomentsMoveIntoWhatIsLeft
 
 TEST(WarmupDates, ParseAndFormat) {
   EXPECT_EQ(FormatDate(ParseDate("2025-02-28")), "2025-02-28");
-  for (const char* bad : {"2025-02-30", "2025-13-01", "25-01-01", "2025-01-01x", "", "2025/01/01"}) {
+  for (const char* bad :
+       {"2025-02-30", "2025-13-01", "25-01-01", "2025-01-01x", "", "2025/01/01"}) {
     EXPECT_THROW(ParseDate(bad), std::invalid_argument) << bad;
   }
 }

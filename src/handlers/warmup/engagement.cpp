@@ -46,9 +46,9 @@ Outcome RunEngagement(const WarmupHandlerDeps& deps, JobContext& ctx, pg::Connec
     auto peer = std::find_if(pool.begin(), pool.end(),
                              [&](const PoolMember& p) { return p.account_id == rows.Get(i, 1); });
     if (peer == pool.end() || peer->account_id == job.account.id) continue;
-    GeneratedText text = GenerateWarmupReply(message_id + ":" + job.account.id,
-                                             details.value("subject", ""),
-                                             job.account.display_name, peer->display_name);
+    GeneratedText text =
+        GenerateWarmupReply(message_id + ":" + job.account.id, details.value("subject", ""),
+                            job.account.display_name, peer->display_name);
     WarmupMail mail{
         .tenant_id = job.tenant_id,
         .from = &job.account,

@@ -90,10 +90,12 @@ std::vector<FoundMessage> Scan(mail::ImapClient& imap, const std::string& folder
   std::string criteria =
       "SINCE " + SinceDate(now_ms) + " HEADER " + kWarmupHeader + " " + mail::ImapQuote("");
   std::vector<FoundMessage> out;
-  for (const auto& f : imap.FetchHeaders(folder, imap.SearchUids(folder, criteria), kHeaderFields)) {
+  for (const auto& f :
+       imap.FetchHeaders(folder, imap.SearchUids(folder, criteria), kHeaderFields)) {
     auto it = pool_by_email.find(AddressOf(mail::HeaderValue(f.headers, "From").value_or("")));
     if (it == pool_by_email.end() || it->second.account_id == job.account.id) continue;
-    if (mail::HeaderValue(f.headers, kWarmupHeader) != WarmupTag(job.tenant_id, it->second.account_id)) {
+    if (mail::HeaderValue(f.headers, kWarmupHeader) !=
+        WarmupTag(job.tenant_id, it->second.account_id)) {
       continue;
     }
     FoundMessage m{.uid = *f.uid,
@@ -103,7 +105,8 @@ std::vector<FoundMessage> Scan(mail::ImapClient& imap, const std::string& folder
                    .sender = &it->second,
                    .seen_and_flagged = f.HasFlag("\\Seen") && f.HasFlag("\\Flagged")};
     try {
-      m.message_id = mail::NormalizeMessageId(mail::HeaderValue(f.headers, "Message-ID").value_or(""));
+      m.message_id =
+          mail::NormalizeMessageId(mail::HeaderValue(f.headers, "Message-ID").value_or(""));
     } catch (const mail::MimeError&) {
       continue;  // without a Message-ID it cannot be recorded once
     }

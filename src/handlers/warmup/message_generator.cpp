@@ -11,34 +11,28 @@ using Phrases = std::vector<std::string>;
 
 // {topic} in a phrase is replaced by the message's topic.
 const Phrases kTopics = {
-    "the quarterly review",   "next week's workshop", "the onboarding checklist",
-    "the supplier contract",  "the team offsite",     "the new pricing page",
-    "the customer interviews", "the budget draft",    "Thursday's planning session",
-    "the product roadmap",    "the hiring plan",      "the support backlog",
-    "the conference booth",   "the partner webinar",  "the design review",
-    "the invoice process",    "the office move",      "the training schedule"};
+    "the quarterly review",    "next week's workshop", "the onboarding checklist",
+    "the supplier contract",   "the team offsite",     "the new pricing page",
+    "the customer interviews", "the budget draft",     "Thursday's planning session",
+    "the product roadmap",     "the hiring plan",      "the support backlog",
+    "the conference booth",    "the partner webinar",  "the design review",
+    "the invoice process",     "the office move",      "the training schedule"};
 
-const Phrases kSubjects = {"Quick question about {topic}",
-                           "Following up on {topic}",
-                           "Thoughts on {topic}?",
-                           "Notes from {topic}",
-                           "A small update on {topic}",
-                           "Can we talk about {topic}",
-                           "Checking in: {topic}",
-                           "Re-reading {topic}",
-                           "Ideas for {topic}",
-                           "Next steps for {topic}"};
+const Phrases kSubjects = {
+    "Quick question about {topic}", "Following up on {topic}",   "Thoughts on {topic}?",
+    "Notes from {topic}",           "A small update on {topic}", "Can we talk about {topic}",
+    "Checking in: {topic}",         "Re-reading {topic}",        "Ideas for {topic}",
+    "Next steps for {topic}"};
 
-const Phrases kGreetings = {"Hi {name},", "Hello {name},", "Hey {name},", "Good morning {name},",
-                            "Hi there {name},", "Dear {name},"};
+const Phrases kGreetings = {"Hi {name},",           "Hello {name},",    "Hey {name},",
+                            "Good morning {name},", "Hi there {name},", "Dear {name},"};
 
-const Phrases kOpeners = {
-    "I hope your week is going well.",
-    "Thanks again for the quick reply last time.",
-    "I was going through my notes this morning and thought of you.",
-    "Sorry for the slow follow-up, it has been a busy few days.",
-    "It was good to catch up the other day.",
-    "I wanted to share something before I forget."};
+const Phrases kOpeners = {"I hope your week is going well.",
+                          "Thanks again for the quick reply last time.",
+                          "I was going through my notes this morning and thought of you.",
+                          "Sorry for the slow follow-up, it has been a busy few days.",
+                          "It was good to catch up the other day.",
+                          "I wanted to share something before I forget."};
 
 const Phrases kMiddles = {
     "I put together a few points on {topic} and would love a second pair of eyes.",
@@ -57,8 +51,8 @@ const Phrases kClosers = {"Let me know what you think when you have a minute.",
                           "Looking forward to hearing from you.",
                           "Talk soon."};
 
-const Phrases kSignOffs = {"Best,", "Thanks,", "Cheers,", "Kind regards,", "All the best,",
-                           "Best wishes,"};
+const Phrases kSignOffs = {"Best,",         "Thanks,",       "Cheers,",
+                           "Kind regards,", "All the best,", "Best wishes,"};
 
 const Phrases kReplies = {
     "Thanks for the note, this looks good to me.",
@@ -113,7 +107,7 @@ GeneratedText GenerateWarmupReply(const std::string& seed, const std::string& or
                                   const std::string& recipient_name) {
   SeededRandom rng("warmup-reply:" + seed);
   bool has_re = original_subject.size() >= 3 && (original_subject.compare(0, 3, "Re:") == 0 ||
-                                                  original_subject.compare(0, 3, "RE:") == 0);
+                                                 original_subject.compare(0, 3, "RE:") == 0);
   std::string subject = has_re ? original_subject : "Re: " + original_subject;
   std::string body = Fill(rng.Pick(kGreetings), "{name}", FirstName(recipient_name, "there")) +
                      "\n\n" + rng.Pick(kReplies) + "\n\n" + SignOff(rng, sender_name) + "\n";

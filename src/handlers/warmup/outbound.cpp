@@ -45,8 +45,10 @@ Outcome RunOutbound(const WarmupHandlerDeps& deps, JobContext& ctx, pg::Connecti
                               {"sequence_step", job.sequence_step}}}};
   WarmupSendResult r = SendWarmupMail(deps, ctx, conn, mail);
   if (r.stop) return *r.stop;
-  nlohmann::json result = {{"success", true},          {"type", "outbound"},
-                           {"messageId", r.message_id}, {"to", peer.email},
+  nlohmann::json result = {{"success", true},
+                           {"type", "outbound"},
+                           {"messageId", r.message_id},
+                           {"to", peer.email},
                            {"peerAccountId", peer.account_id}};
   if (r.duplicate) {
     result["duplicate"] = true;

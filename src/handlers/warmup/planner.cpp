@@ -21,25 +21,26 @@ PlanSummary PlanWarmupDay(pg::Connection& conn, Client& client, const PlanReques
                 {{"account_id", config.account_id}, {"error", e.what()}});
       continue;
     }
-    auto jobs = PlanAccountDay(
-        {.account_id = config.account_id,
-         .ramp = config.ramp,
-         .window = email::SendingWindow::FromIsoDays(config.window_days, config.window_start_hour,
-                                                     config.window_end_hour),
-         .zone = zone.get(),
-         .date = request.date,
-         .inbound_checks = config.inbound_checks_per_day,
-         .now_ms = request.now_ms});
+    auto jobs =
+        PlanAccountDay({.account_id = config.account_id,
+                        .ramp = config.ramp,
+                        .window = email::SendingWindow::FromIsoDays(
+                            config.window_days, config.window_start_hour, config.window_end_hour),
+                        .zone = zone.get(),
+                        .date = request.date,
+                        .inbound_checks = config.inbound_checks_per_day,
+                        .now_ms = request.now_ms});
     ++summary.accounts;
     for (const PlannedJob& job : jobs) {
       nlohmann::json payload = {{"email_account_id", config.account_id},
                                 {"warmup_type", job.kind},
                                 {"sequence_step", job.step},
                                 {"date", FormatDate(request.date)}};
-      auto r = client.Enqueue(kWarmupQueue, payload,
-                              {.run_at_ms = job.run_at_ms,
-                               .tenant_id = config.tenant_id,
-                               .id = PlannedJobId(config.account_id, request.date, job.kind, job.step)});
+      auto r =
+          client.Enqueue(kWarmupQueue, payload,
+                         {.run_at_ms = job.run_at_ms,
+                          .tenant_id = config.tenant_id,
+                          .id = PlannedJobId(config.account_id, request.date, job.kind, job.step)});
       ++summary.jobs_planned;
       if (r.created) ++summary.jobs_created;
       if (job.kind == "outbound") ++summary.outbound;

@@ -24,7 +24,8 @@ struct Window {
 // past moments are spread over [now, end) keeping their order.
 int64_t IntoRemaining(int64_t moment_s, const Window& w, int64_t now_s) {
   if (now_s <= w.start_s) return moment_s;
-  double fraction = static_cast<double>(moment_s - w.start_s) / static_cast<double>(w.end_s - w.start_s);
+  double fraction =
+      static_cast<double>(moment_s - w.start_s) / static_cast<double>(w.end_s - w.start_s);
   return now_s + static_cast<int64_t>(fraction * static_cast<double>(w.end_s - now_s));
 }
 }  // namespace
@@ -39,7 +40,8 @@ int RampVolume(const RampSettings& ramp, sys_days date) {
 int DailyVolume(const RampSettings& ramp, sys_days date, const std::string& account_id) {
   int64_t days = (date - ramp.ramp_start).count();
   if (days < 0) return 0;
-  double base = ramp.start_volume + static_cast<double>(ramp.daily_increment) * static_cast<double>(days);
+  double base =
+      ramp.start_volume + static_cast<double>(ramp.daily_increment) * static_cast<double>(days);
   if (ramp.daily_variance_pct > 0) {
     SeededRandom rng("variance:" + account_id + ":" + FormatDate(date));
     double v = (rng.Unit() * 2.0 - 1.0) * ramp.daily_variance_pct / 100.0;
@@ -69,17 +71,22 @@ std::vector<PlannedJob> PlanAccountDay(const DayPlanInput& in) {
   for (int n = 1; n <= volume; ++n) {
     SeededRandom rng("moment:" + seed + ":outbound:" + std::to_string(n));
     int64_t at = w.start_s + static_cast<int64_t>(rng.Below(static_cast<uint64_t>(length)));
-    jobs.push_back({.kind = "outbound", .step = n, .run_at_ms = IntoRemaining(at, w, now_s) * 1000});
+    jobs.push_back(
+        {.kind = "outbound", .step = n, .run_at_ms = IntoRemaining(at, w, now_s) * 1000});
   }
   // Inbox checks evenly spaced with some jitter; each one's engagement run after it.
   int checks = std::max(0, in.inbound_checks);
   for (int n = 1; n <= checks; ++n) {
     int64_t spacing = length / (checks + 1);
     SeededRandom rng("moment:" + seed + ":inbound:" + std::to_string(n));
-    int64_t jitter = spacing > 4 ? static_cast<int64_t>(rng.Below(static_cast<uint64_t>(spacing / 2))) - spacing / 4 : 0;
+    int64_t jitter =
+        spacing > 4
+            ? static_cast<int64_t>(rng.Below(static_cast<uint64_t>(spacing / 2))) - spacing / 4
+            : 0;
     int64_t check = std::clamp(w.start_s + spacing * n + jitter, w.start_s, w.end_s - 1);
     int64_t engage = std::min(check + kEngagementDelayS, w.end_s - 1);
-    jobs.push_back({.kind = "inbound", .step = n, .run_at_ms = IntoRemaining(check, w, now_s) * 1000});
+    jobs.push_back(
+        {.kind = "inbound", .step = n, .run_at_ms = IntoRemaining(check, w, now_s) * 1000});
     jobs.push_back(
         {.kind = "engagement", .step = n, .run_at_ms = IntoRemaining(engage, w, now_s) * 1000});
   }

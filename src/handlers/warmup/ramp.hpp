@@ -30,7 +30,8 @@ struct RampSettings {
 // Before the ramp starts: 0. Without variance.
 int RampVolume(const RampSettings& ramp, std::chrono::sys_days date);
 // With the day's variance for this account, capped at max_per_day.
-int DailyVolume(const RampSettings& ramp, std::chrono::sys_days date, const std::string& account_id);
+int DailyVolume(const RampSettings& ramp, std::chrono::sys_days date,
+                const std::string& account_id);
 
 struct DayPlanInput {
   std::string account_id;
@@ -38,8 +39,8 @@ struct DayPlanInput {
   email::SendingWindow window;  // weekdays and hours, local to `zone`
   const email::TimeZone* zone = nullptr;
   std::chrono::sys_days date{};  // the local calendar date planned
-  int inbound_checks = 4;         // each followed by an engagement run
-  int64_t now_ms = 0;             // moments already past are moved into what is left
+  int inbound_checks = 4;        // each followed by an engagement run
+  int64_t now_ms = 0;            // moments already past are moved into what is left
 };
 
 struct PlannedJob {

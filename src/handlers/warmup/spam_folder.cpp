@@ -7,9 +7,9 @@ namespace postwork::handlers::warmup {
 namespace {
 // In order of preference.
 const std::vector<std::string> kSpamNames = {
-    "junk",         "spam",          "[gmail]/spam",  "[google mail]/spam", "junk e-mail",
-    "junk email",   "bulk mail",     "bulk",          "inbox.junk",         "inbox.spam",
-    "inbox/junk",   "inbox/spam",    "junk mail"};
+    "junk",       "spam",       "[gmail]/spam", "[google mail]/spam", "junk e-mail",
+    "junk email", "bulk mail",  "bulk",         "inbox.junk",         "inbox.spam",
+    "inbox/junk", "inbox/spam", "junk mail"};
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -16,8 +16,7 @@ WHERE tenant_id = $1 AND email_account_id = $2 AND type = $3 AND message_id = $4
 }  // namespace
 
 bool RecordEvent(pg::Connection& conn, const WarmupEvent& e) {
-  return conn
-             .Exec(kRecord, {e.tenant_id, e.account_id, e.type, e.message_id, e.peer_account_id,
+  return conn.Exec(kRecord, {e.tenant_id, e.account_id, e.type, e.message_id, e.peer_account_id,
                              e.folder, e.job_id, e.details.dump()})
              .rows() > 0;
 }

@@ -12,7 +12,7 @@ namespace postwork::handlers::warmup {
 struct WarmupEvent {
   std::string tenant_id;
   std::string account_id;  // the account that acted, or whose mailbox was looked at
-  std::string type;        // sent, received, landed_inbox, landed_spam, rescued, replied, bounced, paused
+  std::string type;  // sent, received, landed_inbox, landed_spam, rescued, replied, bounced, paused
   std::string message_id;  // without <>
   std::string peer_account_id{};
   std::string folder{};

@@ -22,8 +22,9 @@ Outcome Plan(const WarmupHandlerDeps& deps, JobContext& ctx) {
       throw PermanentError(std::string("payload field \"date\": ") + e.what());
     }
   }
-  std::string tenant = ctx.tenant_id.empty() ? email::OptionalId(ctx.payload, "tenant_id").value_or("")
-                                             : email::JobTenant(ctx);
+  std::string tenant = ctx.tenant_id.empty()
+                           ? email::OptionalId(ctx.payload, "tenant_id").value_or("")
+                           : email::JobTenant(ctx);
   Client client(ClientOptions{.redis_url = deps.redis_url, .database_url = deps.database_url});
   PlanSummary s = PlanWarmupDay(pg::ThreadConnection(deps.database_url), client,
                                 {.date = date, .tenant_id = tenant, .now_ms = now_ms});
@@ -51,7 +52,8 @@ Outcome Run(const WarmupHandlerDeps& deps, JobContext& ctx) {
 
   // The seed's order: read the config, then dispatch on the type.
   std::string type = email::OptionalString(ctx.payload, "warmup_type").value_or("");
-  using Action = Outcome (*)(const WarmupHandlerDeps&, JobContext&, pg::Connection&, const WarmupJob&);
+  using Action =
+      Outcome (*)(const WarmupHandlerDeps&, JobContext&, pg::Connection&, const WarmupJob&);
   Action action = type == "outbound"     ? &RunOutbound
                   : type == "inbound"    ? &RunInbound
                   : type == "engagement" ? &RunEngagement

@@ -22,10 +22,12 @@ std::optional<WarmupSendRef> FindWarmupSend(pg::Connection& conn, const std::str
                                             const std::string& message_id) {
   auto r = conn.Exec(kFindSend, {tenant_id, message_id});
   if (r.rows() == 0) return std::nullopt;
-  return WarmupSendRef{.account_id = r.Get(0, 0), .peer_account_id = r.Get(0, 1), .to_email = r.Get(0, 2)};
+  return WarmupSendRef{
+      .account_id = r.Get(0, 0), .peer_account_id = r.Get(0, 1), .to_email = r.Get(0, 2)};
 }
 
-bool PauseWarmupForBounce(pg::Connection& conn, const WarmupBounce& b, const WarmupPausedHook& hook) {
+bool PauseWarmupForBounce(pg::Connection& conn, const WarmupBounce& b,
+                          const WarmupPausedHook& hook) {
   std::string reason = b.bounce_type + " bounce of warmup email <" + b.message_id + "> to " +
                        b.recipient_email + (b.reason.empty() ? "" : ": " + b.reason);
   return pg::InTransaction(conn, [&] {

@@ -128,7 +128,8 @@ WarmupSendResult SendWarmupMail(const WarmupHandlerDeps& deps, JobContext& ctx,
   pg::InTransaction(conn, [&] {
     if (Mark(conn, row, "sent", "", sent.response)) RecordEvent(conn, event);
   });
-  return {.sent = true, .status = "sent", .message_id = built.message_id, .response = sent.response};
+  return {
+      .sent = true, .status = "sent", .message_id = built.message_id, .response = sent.response};
 }
 
 }  // namespace postwork::handlers::warmup

@@ -70,7 +70,8 @@ std::vector<PoolMember> LoadPool(pg::Connection& conn, const std::string& tenant
   auto r = conn.Exec(kPool, {tenant_id});
   std::vector<PoolMember> out;
   for (int row = 0; row < r.rows(); ++row) {
-    out.push_back({.account_id = r.Get(row, 0), .email = r.Get(row, 1), .display_name = r.Get(row, 2)});
+    out.push_back(
+        {.account_id = r.Get(row, 0), .email = r.Get(row, 1), .display_name = r.Get(row, 2)});
   }
   return out;
 }
