@@ -53,13 +53,7 @@ struct ImapClient::Impl {
   char error_buffer[CURL_ERROR_SIZE] = {};
 
   std::string Redact(std::string text) const {
-    const std::string& secret = settings.password;
-    if (secret.empty()) return text;
-    for (size_t pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
-      text.replace(pos, secret.size(), "***");
-      pos += 3;
-    }
-    return text;
+    return RedactSecret(std::move(text), settings.password);
   }
 
   std::string Where() const {
