@@ -1,6 +1,8 @@
 #pragma once
 #include <string>
+#include <vector>
 
+#include "core/cron.hpp"
 #include "core/handler_registry.hpp"
 
 namespace postwork::app {
@@ -17,5 +19,11 @@ struct HandlerDeps {
 
 // The composition root for handlers: every queue kind and what runs it.
 core::HandlerRegistry BuildHandlers(const HandlerDeps& deps);
+
+// The recurring jobs handlers need, added to `cron` unless an entry of the same
+// name is configured ([[cron]] with that name replaces the schedule):
+//   warmup-planner  "10 0 * * *"  queue:warmup:process {"plan": true}
+// POSTWORK_WARMUP_PLANNER_CRON=<expr> changes its schedule; "off" drops it.
+void AddBuiltinCron(std::vector<core::CronEntry>& cron);
 
 }  // namespace postwork::app

@@ -35,5 +35,6 @@ void AddTop(CLI::App& app, Context& ctx, int& exit_code);
 void AddAccounts(CLI::App& app, Context& ctx, int& exit_code);
 void AddSecrets(CLI::App& app, Context& ctx, int& exit_code);
 void AddBench(CLI::App& app, Context& ctx, int& exit_code);
+void AddWarmup(CLI::App& app, Context& ctx, int& exit_code);
 
 }  // namespace postwork::cli

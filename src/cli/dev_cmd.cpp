@@ -110,6 +110,7 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
     queues.push_back(std::string(core::kDiagnosticQueue));
     cfg.worker.queues = queues;
     cfg.worker.concurrency = *concurrency;
+    app::AddBuiltinCron(cfg.worker.cron);
     auto handlers = app::BuildHandlers({.database_url = postgres.url(), .redis_url = redis.url(), .config = &cfg});
     core::Worker worker(cfg.worker, handlers);
     // Signals are taken by a watcher thread; threads started after it (the

@@ -71,6 +71,7 @@ void AddWorker(CLI::App& app, Context& ctx, int& exit_code) {
       slots.cooldown_ms = static_cast<int64_t>(flags->slot_cooldown_s * 1000);
       w.slot_scaling = slots;
     }
+    app::AddBuiltinCron(cfg.worker.cron);
     auto handlers = app::BuildHandlers({.database_url = cfg.database_url, .redis_url = cfg.redis_url, .config = &cfg});
     core::Worker worker(w, handlers);
     SignalWatcher signals([&worker](int) { worker.RequestStop(); });

@@ -5,6 +5,7 @@
 // without parsing message text. Messages never contain secrets.
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace postwork::mail {
 
@@ -72,6 +73,25 @@ class SmtpError : public MailError {
   std::string response_;
   bool hard_bounce_;
   bool outcome_unknown_;
+};
+
+// `text` with every occurrence of `secret` replaced by "***": for anything a
+// client puts in an error, since a server (or curl) could echo credentials.
+inline std::string RedactSecret(std::string text, std::string_view secret) {
+  if (secret.empty()) return text;
+  for (size_t pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
+    text.replace(pos, secret.size(), "***");
+    pos += 3;
+  }
+  return text;
+}
+
+// An IMAP session failed: connection, TLS, login, or a command the server
+// refused (NO/BAD). Connection problems and timeouts are retryable; rejected
+// credentials and refused commands are not. Never contains the password.
+class ImapError : public MailError {
+ public:
+  ImapError(const std::string& what, bool retryable) : MailError(what, retryable) {}
 };
 
 }  // namespace postwork::mail

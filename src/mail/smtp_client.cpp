@@ -71,13 +71,7 @@ struct SmtpClient::Impl {
   // Everything that leaves this class goes through here: a server or curl
   // could in theory echo the credentials back.
   std::string Redact(std::string text) const {
-    const std::string& secret = settings.password;
-    if (secret.empty()) return text;
-    for (size_t pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
-      text.replace(pos, secret.size(), "***");
-      pos += 3;
-    }
-    return text;
+    return RedactSecret(std::move(text), settings.password);
   }
 
   std::string Where() const { return "SMTP " + settings.host + ":" + std::to_string(settings.port); }

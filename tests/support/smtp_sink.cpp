@@ -109,14 +109,14 @@ std::string ReadFile(const std::filesystem::path& path) {
 
 }  // namespace
 
-SmtpSink::SmtpSink(Handler handler, Tls tls) : tls_(tls) {
+SmtpSink::SmtpSink(Handler handler, Tls tls, std::filesystem::path delivery_root) : tls_(tls) {
   std::string templ = (std::filesystem::temp_directory_path() / "postwork-smtp-XXXXXX").string();
   if (::mkdtemp(templ.data()) == nullptr) {
     throw std::runtime_error(std::string("SmtpSink: mkdtemp failed: ") + std::strerror(errno));
   }
   dir_ = templ;
   try {
-    Start(handler, tls);
+    Start(handler, tls, delivery_root);
     WaitUntilAccepting(std::chrono::seconds(20));
   } catch (...) {
     Stop();
@@ -126,13 +126,19 @@ SmtpSink::SmtpSink(Handler handler, Tls tls) : tls_(tls) {
 
 SmtpSink::~SmtpSink() { Stop(); }
 
-void SmtpSink::Start(Handler handler, Tls tls) {
+void SmtpSink::Start(Handler handler, Tls tls, const std::filesystem::path& delivery_root) {
   port_ = FreeLoopbackPort();
   std::string python = PythonExecutable();
   std::string listen = "127.0.0.1:" + std::to_string(port_);
   std::string maildir = (dir_ / "maildir").string();
   std::string handler_class = handler == Handler::kMailbox ? "aiosmtpd.handlers.Mailbox"
-                                                           : "postwork_smtp_handlers.ScriptedMailbox";
+                              : handler == Handler::kScripted
+                                  ? "postwork_smtp_handlers.ScriptedMailbox"
+                                  : "postwork_smtp_handlers.MaildirDelivery";
+  if (handler == Handler::kMaildirDelivery) {
+    if (delivery_root.empty()) throw std::runtime_error("SmtpSink: kMaildirDelivery needs a root");
+    maildir = delivery_root.string();
+  }
   std::string log = (dir_ / "server.log").string();
   std::vector<std::string> args = {python, "-m", "aiosmtpd", "-n", "-l", listen};
   if (tls != Tls::kNone) {

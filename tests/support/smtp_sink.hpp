@@ -25,6 +25,9 @@ class SmtpSink {
   enum class Handler {
     kMailbox,   // aiosmtpd.handlers.Mailbox: accepts everything
     kScripted,  // tests/support/postwork_smtp_handlers.py ScriptedMailbox
+    // postwork_smtp_handlers.py MaildirDelivery: into per-recipient Maildirs
+    // under `delivery_root` (an ImapServer's mail root); Messages() is empty.
+    kMaildirDelivery,
   };
 
   enum class Tls {
@@ -33,7 +36,8 @@ class SmtpSink {
     kImplicit,  // TLS from the first byte (SMTPS)
   };
 
-  explicit SmtpSink(Handler handler = Handler::kMailbox, Tls tls = Tls::kNone);
+  explicit SmtpSink(Handler handler = Handler::kMailbox, Tls tls = Tls::kNone,
+                    std::filesystem::path delivery_root = {});
   ~SmtpSink();
   SmtpSink(const SmtpSink&) = delete;
   SmtpSink& operator=(const SmtpSink&) = delete;
@@ -53,7 +57,7 @@ class SmtpSink {
   std::string Log() const;
 
  private:
-  void Start(Handler handler, Tls tls);
+  void Start(Handler handler, Tls tls, const std::filesystem::path& delivery_root);
   void WaitUntilAccepting(std::chrono::milliseconds timeout);
   void Stop() noexcept;
 

@@ -142,7 +142,9 @@ devenv::ChildProcess StartPostwork(const std::vector<std::string>& args,
       .argv = argv,
       .log_file = log_file,
       .env = {"POSTWORK_REDIS_URL=" + Servers().redis_url,
-              "POSTWORK_DATABASE_URL=" + Servers().database_url, "POSTWORK_LOG_FORMAT=json"}});
+              "POSTWORK_DATABASE_URL=" + Servers().database_url, "POSTWORK_LOG_FORMAT=json",
+              // No built-in cron ticks (jobs of their own) in tests' workers.
+              "POSTWORK_WARMUP_PLANNER_CRON=off"}});
 }
 
 std::pair<int, std::string> RunPostwork(const std::vector<std::string>& args) {

@@ -34,6 +34,25 @@ Outcome Run(const BounceHandlerDeps& deps, JobContext& ctx) {
                  .reason = OptionalString(ctx.payload, "bounce_reason").value_or(""),
                  .recipient_email = OptionalString(ctx.payload, "recipient_email").value_or("")};
   auto& conn = pg::ThreadConnection(deps.database_url);
+  // Warmup emails have no delivery row: their bounce pauses the sender's warmup.
+  if (auto warm = warmup::FindWarmupSend(conn, tenant, in.message_id)) {
+    bool paused = warmup::PauseWarmupForBounce(conn,
+                                               {.tenant_id = tenant,
+                                                .account_id = warm->account_id,
+                                                .message_id = in.message_id,
+                                                .bounce_type = BounceTypeName(in.type),
+                                                .reason = in.reason,
+                                                .recipient_email = in.recipient_email.empty()
+                                                                       ? warm->to_email
+                                                                       : in.recipient_email,
+                                                .job_id = ctx.job_id},
+                                               deps.on_warmup_paused);
+    return Outcome::Completed({{"success", true},
+                               {"warmup", true},
+                               {"accountId", warm->account_id},
+                               {"paused", paused},
+                               {"alreadyPaused", !paused}});
+  }
   BounceResult r = RecordBounce(conn, in, deps.settings);
   int cancelled = 0;
   // Also on a re-run (changed == false): the first run may have crashed

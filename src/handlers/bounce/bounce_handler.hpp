@@ -2,9 +2,11 @@
 // queue:bounce:process: the seed's processBounceJob.
 //   payload {message_id, bounce_type: "hard"|"soft", bounce_reason, recipient_email}
 //   result  {success, deliveryId, bounceType, escalated, alreadyRecorded, cancelledSends}
+//           or, for a warmup email, {success, warmup: true, accountId, paused, alreadyPaused}
 #include <string>
 
 #include "handlers/email_common/email_settings.hpp"
+#include "handlers/warmup/warmup_pause.hpp"
 #include "postwork/handler.hpp"
 
 namespace postwork::handlers::email {
@@ -13,6 +15,9 @@ struct BounceHandlerDeps {
   std::string database_url;
   std::string redis_url;  // for cancelling the lead's queued sends
   EmailSettings settings;
+  // A bounce of a warmup email pauses that account's warmup and calls this
+  // (see handlers/warmup/warmup_pause.hpp).
+  warmup::WarmupPausedHook on_warmup_paused{};
 };
 
 Handler BounceHandler(BounceHandlerDeps deps);

@@ -7,7 +7,7 @@
 #include "handlers/email_common/unsubscribe_token.hpp"
 #include "handlers/email_sending/delivery_claim.hpp"
 #include "handlers/email_sending/message_composer.hpp"
-#include "handlers/email_sending/smtp_pool.hpp"
+#include "handlers/email_common/smtp_pool.hpp"
 #include "mail/mail_error.hpp"
 #include "pg/thread_connection.hpp"
 #include "postwork/error.hpp"

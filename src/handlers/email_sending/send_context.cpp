@@ -20,11 +20,6 @@ FROM leads l WHERE l.tenant_id = $1 AND l.id = $2)SQL";
 constexpr const char* kTemplate =
     "SELECT id, subject, html, text FROM email_templates WHERE tenant_id = $1 AND id = $2";
 
-constexpr const char* kAccount = R"SQL(
-SELECT id, email, display_name, smtp_host, smtp_port, smtp_security, smtp_username,
-       smtp_password_enc, status, time_zone, updated_at::text
-FROM email_accounts WHERE tenant_id = $1 AND id = $2)SQL";
-
 std::vector<int> ParseDays(const std::string& csv) {
   std::vector<int> days;
   std::stringstream in(csv);
@@ -111,19 +106,9 @@ SendContext LoadSendContext(pg::Connection& conn, SendRequest request) {
   std::optional<std::string> account_id =
       request.account_id ? request.account_id : ctx.campaign.account_id;
   if (!account_id) throw PermanentError("campaign " + ctx.campaign.id + " has no sending account");
-  auto a = conn.Exec(kAccount, {tenant, *account_id});
-  if (a.rows() == 0) NotFound("email account", *account_id);
-  ctx.account = {.id = a.Get(0, 0),
-                 .email = a.Get(0, 1),
-                 .display_name = a.Get(0, 2),
-                 .smtp_host = a.Get(0, 3),
-                 .smtp_security = a.Get(0, 5),
-                 .smtp_username = a.Get(0, 6),
-                 .smtp_password_enc = a.Get(0, 7),
-                 .status = a.Get(0, 8),
-                 .time_zone = a.Get(0, 9),
-                 .updated_at = a.Get(0, 10),
-                 .smtp_port = static_cast<int>(a.GetInt(0, 4))};
+  auto account = LoadAccount(conn, tenant, *account_id);
+  if (!account) NotFound("email account", *account_id);
+  ctx.account = std::move(*account);
   ctx.request = std::move(request);
   return ctx;
 }

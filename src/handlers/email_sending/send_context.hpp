@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "handlers/email_common/email_account.hpp"
 #include "pg/connection.hpp"
 
 namespace postwork::handlers::email {
@@ -43,12 +44,6 @@ struct LeadRow {
 
 struct TemplateRow {
   std::string id, subject, html, text;
-};
-
-struct AccountRow {
-  std::string id, email, display_name, smtp_host, smtp_security, smtp_username, smtp_password_enc,
-      status, time_zone, updated_at;
-  int smtp_port = 587;
 };
 
 struct SendContext {

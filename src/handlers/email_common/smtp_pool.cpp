@@ -1,4 +1,4 @@
-#include "handlers/email_sending/smtp_pool.hpp"
+#include "handlers/email_common/smtp_pool.hpp"
 
 #include <map>
 #include <memory>

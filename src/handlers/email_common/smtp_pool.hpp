@@ -3,8 +3,8 @@
 // mailbox reuse the open connection (one TCP/TLS handshake and one AUTH). The
 // password is decrypted only here, when a client is created, and lives only in
 // that client's memory. A changed account (settings or password) gets a new client.
+#include "handlers/email_common/email_account.hpp"
 #include "handlers/email_common/email_settings.hpp"
-#include "handlers/email_sending/send_context.hpp"
 #include "mail/smtp_client.hpp"
 
 namespace postwork::handlers::email {
