@@ -85,6 +85,7 @@ void ApplyTable(Config& c, const toml::table& root) {
     if (t->contains("shutdown_timeout_seconds")) Read(*t, "shutdown_timeout_seconds", n, "worker."), w.shutdown_timeout_seconds = static_cast<int>(n);
     if (t->contains("poll_interval_ms")) Read(*t, "poll_interval_ms", n, "worker."), w.poll_interval_ms = static_cast<int>(n);
     if (t->contains("reconcile_interval_seconds")) Read(*t, "reconcile_interval_seconds", n, "worker."), w.reconcile_interval_seconds = static_cast<int>(n);
+    if (t->contains("reconcile_grace_seconds")) Read(*t, "reconcile_grace_seconds", n, "worker."), w.reconcile_grace_seconds = static_cast<int>(n);
     if (t->contains("terminal_ttl_seconds")) Read(*t, "terminal_ttl_seconds", w.terminal_ttl_seconds, "worker.");
     if (t->contains("default_max_attempts")) Read(*t, "default_max_attempts", n, "worker."), w.default_max_attempts = static_cast<int>(n);
     if (t->contains("queue_order")) Read(*t, "queue_order", s, "worker."), w.order = core::ParseQueueOrder(s);

@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <charconv>
 #include <memory>
 
@@ -88,8 +89,46 @@ void Connection::Fail(const std::string& what) {
   throw UnavailableError(msg);
 }
 
+void Connection::ResolveMaster() {
+  timeval tv = ToTimeval(std::min(timeout_, std::chrono::milliseconds(1000)));
+  std::string last_error = "no sentinel answered";
+  for (const auto& [host, port] : url_.sentinels) {
+    std::unique_ptr<redisContext, void (*)(redisContext*)> s(
+        redisConnectWithTimeout(host.c_str(), port, tv), redisFree);
+    if (!s || s->err) {
+      last_error = "sentinel " + host + ":" + std::to_string(port) + " unreachable";
+      continue;
+    }
+    redisSetTimeout(s.get(), tv);
+    if (!url_.sentinel_password.empty()) {
+      ReplyPtr auth(static_cast<redisReply*>(
+          redisCommand(s.get(), "AUTH %b", url_.sentinel_password.data(),
+                       url_.sentinel_password.size())));
+      if (!auth || auth->type == REDIS_REPLY_ERROR) {
+        last_error = "sentinel " + host + ":" + std::to_string(port) + ": authentication failed";
+        continue;
+      }
+    }
+    ReplyPtr r(static_cast<redisReply*>(redisCommand(
+        s.get(), "SENTINEL get-master-addr-by-name %b", url_.sentinel_master.data(),
+        url_.sentinel_master.size())));
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+        r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING) {
+      int master_port = 0;
+      std::from_chars(r->element[1]->str, r->element[1]->str + r->element[1]->len, master_port);
+      url_.host.assign(r->element[0]->str, r->element[0]->len);
+      url_.port = master_port;
+      return;
+    }
+    last_error = "sentinel " + host + ":" + std::to_string(port) + " does not know master '" +
+                 url_.sentinel_master + "'";
+  }
+  throw UnavailableError("Redis Sentinel: " + last_error);
+}
+
 void Connection::EnsureConnected() {
   if (ctx_) return;
+  if (!url_.sentinels.empty()) ResolveMaster();
   timeval tv = ToTimeval(timeout_);
   ctx_ = redisConnectWithTimeout(url_.host.c_str(), url_.port, tv);
   if (!ctx_) throw UnavailableError("Redis: out of memory allocating a connection");
@@ -114,6 +153,13 @@ void Connection::EnsureConnected() {
       Disconnect();
       throw UnavailableError("Redis: SELECT " + std::to_string(url_.db) + " failed: " + v.str);
     }
+  }
+  if (!url_.sentinels.empty()) {
+    // During a failover a sentinel may still name the old master (now a
+    // replica, or about to be): write only to a server that says it is master.
+    Value role = Command({"ROLE"});
+    std::string what = role.elements.empty() ? role.str : role.elements[0].str;
+    if (what != "master") Fail("sentinel named it master, but its role is '" + what + "'");
   }
 }
 

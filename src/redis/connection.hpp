@@ -61,6 +61,8 @@ class Connection {
 
  private:
   void EnsureConnected();
+  // With sentinels: the current master's address into url_.host/port.
+  void ResolveMaster();
   void Disconnect();
   Value ToValue(void* reply);
   [[noreturn]] void Fail(const std::string& what);

@@ -1,6 +1,7 @@
 #include "redis/url.hpp"
 
 #include <charconv>
+#include <cstdlib>
 
 #include "postwork/error.hpp"
 
@@ -49,6 +50,37 @@ RedisUrl ParseRedisUrl(const std::string& url) {
     out.host = std::string(hostport);
   }
   if (out.host.empty()) throw ConfigError("invalid Redis URL: no host in '" + MaskUrl(url) + "'");
+  if (const char* s = std::getenv("POSTWORK_REDIS_SENTINELS"); s && *s) {
+    out.sentinels = ParseSentinelList(s);
+    if (const char* m = std::getenv("POSTWORK_REDIS_SENTINEL_MASTER"); m && *m) {
+      out.sentinel_master = m;
+    }
+    if (const char* p = std::getenv("POSTWORK_REDIS_SENTINEL_PASSWORD"); p && *p) {
+      out.sentinel_password = p;
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, int>> ParseSentinelList(const std::string& list) {
+  std::vector<std::pair<std::string, int>> out;
+  std::string_view rest(list);
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string_view item = rest.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    auto colon = item.rfind(':');
+    if (item.empty() || colon == std::string_view::npos || colon == 0) {
+      throw ConfigError("POSTWORK_REDIS_SENTINELS: '" + std::string(item) +
+                        "' is not host:port (use host:port,host:port)");
+    }
+    out.emplace_back(std::string(item.substr(0, colon)),
+                     ParseInt(item.substr(colon + 1), "sentinel port", 1, 65535));
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  if (out.empty()) throw ConfigError("POSTWORK_REDIS_SENTINELS: no sentinel listed");
   return out;
 }
 
