@@ -303,6 +303,43 @@ TEST_F(EmailInboundTest, UnknownOrForeignMessageIdFailsWithTheSeedsMessage) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM suppressions"), 0);
 }
 
+TEST_F(EmailInboundTest, AnotherTenantsMailNeverTouchesThisTenantsLeadsMetricsOrAccounts) {
+  Tenant("t2");
+  std::string lead = Lead("t1", "bob@lead.example");
+  Delivered(lead, "out-9@sender.example");
+  // Tenant t2 receives a reply that names t1's message: stored for t2 only.
+  auto reply = Incoming({{"raw", ReplyRaw("reply-9@lead.example", "out-9@sender.example")}}, "t2");
+  // Tenant t2 names t1's mailbox.
+  auto foreign_account = Incoming(
+      {{"raw", ReplyRaw("reply-10@lead.example", "out-9@sender.example")},
+       {"email_account_id", account_}},
+      "t2");
+  // A DSN for t1's message arriving in t2's job: no bounce for t1.
+  std::string dsn = ReadFile(std::string(POSTWORK_SOURCE_DIR) + "/tests/data/dsn/gmail.eml");
+  std::string victim = Lead("t1", "no.such.user@gmail.com");
+  Delivered(victim, "20251014161230.9f3c2a71b0e4@sender.example");
+  auto foreign_dsn = Incoming({{"raw", dsn}}, "t2");
+  RunningWorker w(TestWorkerOptions(kQueues), Handlers());
+  ASSERT_TRUE(WaitFor([&] {
+    for (const auto& id : {reply, foreign_account, foreign_dsn}) {
+      auto st = JobStatus(id);
+      if (st != "completed" && st != "failed") return false;
+    }
+    return true;
+  }));
+  ASSERT_TRUE(WaitFor([&] {
+    return QueryInt("SELECT count(*) FROM jobs WHERE status NOT IN ('completed', 'failed')") == 0;
+  }));
+  EXPECT_EQ(JobStatus(foreign_account), "failed");  // not t2's mailbox
+  EXPECT_EQ(QueryValue("SELECT status FROM leads WHERE id = $1", {lead}), "active");
+  EXPECT_EQ(QueryValue("SELECT status FROM leads WHERE id = $1", {victim}), "active");
+  EXPECT_EQ(Metric(campaign_, "replies"), 0);
+  EXPECT_EQ(Metric(campaign_, "hard_bounces"), 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM suppressions"), 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM email_deliveries WHERE status <> 'sent'"), 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM email_messages WHERE tenant_id = 't1'"), 0);
+}
+
 TEST_F(EmailInboundTest, TheThirdSoftBounceWithinTheWindowCountsAsHard) {
   std::string lead = Lead("t1", "Flaky@lead.example");
   std::vector<std::string> jobs;
