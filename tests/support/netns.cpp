@@ -25,21 +25,6 @@ void Must(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-std::pair<int, std::string> RunCommand(const std::vector<std::string>& argv,
-                                       const std::vector<std::string>& env) {
-  char tmpl[] = "/tmp/postwork-cmd-XXXXXX";
-  int fd = ::mkstemp(tmpl);
-  if (fd < 0) throw std::runtime_error("mkstemp failed");
-  ::close(fd);
-  devenv::ChildProcess proc(devenv::SpawnOptions{.argv = argv, .log_file = tmpl, .env = env});
-  auto code = proc.Wait(std::chrono::seconds(30));
-  if (!code) proc.Stop();
-  std::ifstream in(tmpl);
-  std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  ::unlink(tmpl);
-  return {code.value_or(-1), out};
-}
-
 std::string NetnsUnavailable() {
   static const std::string reason = [] {
     if (::geteuid() != 0) return std::string("network namespaces need root (euid is not 0)");

@@ -13,15 +13,12 @@
 #include <vector>
 
 #include "devenv/process.hpp"
+#include "test_env.hpp"  // RunCommand
 
 namespace postwork::testing {
 
 // "" when this process can create namespaces and veth pairs, else the reason.
 std::string NetnsUnavailable();
-
-// Runs a command to completion; {exit code, stdout+stderr}. `env`: extra NAME=VALUE.
-std::pair<int, std::string> RunCommand(const std::vector<std::string>& argv,
-                                       const std::vector<std::string>& env = {});
 
 // One veth pair: host_* on the test's side, ns_* inside the namespace.
 struct VethLink {
