@@ -9,7 +9,7 @@ JOBS       ?= $(shell nproc)
 CTEST_ARGS ?=
 
 .PHONY: deps configure build run test test-unit test-asan test-tsan fuzz-build fuzz fuzz-ci leakcheck \
-        chaos bench clean format
+        chaos partition bench clean format
 
 deps:
 	@bash scripts/install-deps.sh
@@ -83,6 +83,11 @@ leakcheck: deps $(BUILD_ASAN)/build.ninja
 # The full chaos run (20,000 jobs); figures land in build/test-artifacts/chaos.json.
 chaos: build
 	POSTWORK_CHAOS_JOBS=$${POSTWORK_CHAOS_JOBS:-20000} ./$(BUILD)/tests/chaos_test
+
+# Network partitions and the three-host drain at full size (10,000 jobs);
+# needs root for network namespaces (skipped otherwise). make test runs 3,000.
+partition: build
+	POSTWORK_PARTITION_JOBS=$${POSTWORK_PARTITION_JOBS:-10000} ./$(BUILD)/tests/partition_test
 
 bench: build
 	./$(BUILD)/postwork bench

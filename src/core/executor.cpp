@@ -118,6 +118,17 @@ void Executor::Execute(HeldJob& held) {
   const LeasedJob& job = held.job;
   int64_t started = clock_.NowMs();
   held.started_ms = started;
+  int64_t deadline = held.lease_deadline_ms;
+  if (deadline > 0 && started >= deadline && held.ClaimReport()) {
+    // The lease ran out while the job waited for a slot (Redis unreachable, so
+    // no renewal): another worker may run it already. Put it back; the write
+    // applies only if the lease is still ours.
+    log::Warn("lease ran out before the job could start; putting it back",
+              {{"worker_id", worker_id_}, {"job_id", job.id}});
+    completer_.Submit(DecideRequeue(job, worker_id_, started, started, false,
+                                    "lease ran out before the job could start"));
+    return;
+  }
   held.started = true;
   if (held.reported) return;  // timed out or lost before it could start
   stats_.metrics.Started(job.queue, job.attempt, job.envelope.enqueued_at_ms, started);

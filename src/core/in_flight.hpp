@@ -23,6 +23,9 @@ struct HeldJob {
   // short jobs get a single write for their outcome.
   std::atomic<bool> running_recorded{false};
   std::atomic<int64_t> started_ms{0};
+  // The lease's end as this process last set it (fetch, then each renewal).
+  // Past it another worker may own the job: it must not start here.
+  std::atomic<int64_t> lease_deadline_ms{0};
   int64_t timeout_ms = 0;
 
   // True for exactly one caller: the one whose outcome counts.

@@ -50,7 +50,9 @@ void Worker::MaintenanceLoop() {
     int64_t now = clock_.NowMs();
     try {
       if (now - last_renew >= renew_every) {
-        auto lost = broker.Renew(in_flight_.Leases(), now + options_.lease_seconds * 1000LL);
+        auto held = in_flight_.Leases();
+        int64_t deadline = now + options_.lease_seconds * 1000LL;
+        auto lost = broker.Renew(held, deadline);
         for (const auto& id : lost) {
           if (auto h = in_flight_.Find(id)) {
             // Another worker owns the job now: stop ours, report nothing.
@@ -60,6 +62,10 @@ void Worker::MaintenanceLoop() {
             log::Warn("lease lost; abandoning the attempt",
                       {{"worker_id", options_.id}, {"job_id", id}});
           }
+        }
+        for (const auto& [id, token] : held) {  // the lost ones are gone by now
+          auto h = in_flight_.Find(id);
+          if (h && h->job.token == token) h->lease_deadline_ms = deadline;
         }
         last_renew = now;
       }

@@ -53,6 +53,24 @@ FinishRecord DecideFinish(const LeasedJob& job, const Outcome& outcome,
   return f;
 }
 
+FinishRecord DecideRequeue(const LeasedJob& job, const std::string& worker_id, int64_t started_ms,
+                           int64_t now_ms, bool started, std::string reason) {
+  return {.kind = FinishRecord::Kind::kRequeue,
+          .id = job.id,
+          .queue = job.queue,
+          .token = job.token,
+          .worker_id = worker_id,
+          .attempt = job.attempt,
+          .attempt_count = job.attempt - 1,
+          .error = std::move(reason),
+          .started_ms = started_ms,
+          .finished_ms = now_ms,
+          .execution_status = started ? "interrupted" : "",
+          .payload = job.envelope.payload,
+          .max_attempts = job.envelope.max_attempts,
+          .tenant_id = job.envelope.tenant_id};
+}
+
 Outcome RunHandler(const Handler& handler, JobContext& ctx) {
   try {
     return handler(ctx);

@@ -8,6 +8,7 @@
 
 #include "app/log.hpp"
 #include "core/ids.hpp"
+#include "core/outcome.hpp"
 #include "pg/job_store.hpp"
 #include "pg/migrator.hpp"
 #include "postwork/error.hpp"
@@ -201,6 +202,7 @@ void Worker::FetchLoop() {
     for (auto& job : fetched.jobs) {
       int timeout = TimeoutMsFor(job.queue);
       auto h = in_flight_.Add(std::move(job), timeout);
+      h->lease_deadline_ms = now + options_.lease_seconds * 1000LL;
       if (h->job.malformed_reason.empty()) {
         // No PostgreSQL round trip before the job starts: the completer writes
         // the running mark only if the job outlives a flush window, otherwise
@@ -237,20 +239,8 @@ void Worker::Shutdown() {
   auto requeue = [&](const std::shared_ptr<HeldJob>& h) {
     if (!h->ClaimReport()) return;
     h->cancel.Cancel();
-    completer_->Submit({.kind = FinishRecord::Kind::kRequeue,
-                        .id = h->job.id,
-                        .queue = h->job.queue,
-                        .token = h->job.token,
-                        .worker_id = options_.id,
-                        .attempt = h->job.attempt,
-                        .attempt_count = h->job.attempt - 1,
-                        .error = "worker shut down before the job finished",
-                        .started_ms = h->started_ms.load(),
-                        .finished_ms = clock_.NowMs(),
-                        .execution_status = h->started ? "interrupted" : "",
-                        .payload = h->job.envelope.payload,
-                        .max_attempts = h->job.envelope.max_attempts,
-                        .tenant_id = h->job.envelope.tenant_id});
+    completer_->Submit(DecideRequeue(h->job, options_.id, h->started_ms.load(), clock_.NowMs(),
+                                     h->started, "worker shut down before the job finished"));
   };
   // Jobs not started yet go straight back to the head of their queue.
   for (auto& h : executor_->TakeQueued()) requeue(h);

@@ -4,7 +4,9 @@ namespace postwork::http {
 
 DependencyProbe::DependencyProbe(std::string redis_url, std::string database_url)
     : redis_(redis::ParseRedisUrl(redis_url), std::chrono::milliseconds(1000)),
-      postgres_(std::move(database_url)) {}
+      // Short, like the Redis side: a cut-off PostgreSQL must turn /ready 503
+      // within a scrape, not hang the probe (and every /ready after it).
+      postgres_(std::move(database_url), {.connect_seconds = 2, .unacknowledged_ms = 1500}) {}
 
 ProbeResult DependencyProbe::Check() {
   std::lock_guard lock(mu_);

@@ -45,7 +45,8 @@ std::string MaskUrl(const std::string& url) {
   return std::regex_replace(out, kPasswordParam, "password=***");
 }
 
-Connection::Connection(std::string url) : url_(std::move(url)) {}
+Connection::Connection(std::string url, ConnectionTimeouts timeouts)
+    : url_(std::move(url)), timeouts_(timeouts) {}
 Connection::~Connection() { Disconnect(); }
 
 void Connection::Disconnect() {
@@ -57,9 +58,17 @@ void Connection::EnsureConnected() {
   if (conn_ && PQstatus(conn_) == CONNECTION_OK) return;
   Disconnect();
   // connect_timeout keeps an unreachable server from hanging a worker.
-  const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
-  const char* values[] = {url_.c_str(), "5", "postwork", nullptr};
-  conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  std::string connect = std::to_string(timeouts_.connect_seconds);
+  std::string unacknowledged = std::to_string(timeouts_.unacknowledged_ms);
+  std::vector<const char*> keys = {"dbname", "connect_timeout", "application_name"};
+  std::vector<const char*> values = {url_.c_str(), connect.c_str(), "postwork"};
+  if (timeouts_.unacknowledged_ms > 0) {  // else whatever the URL says
+    keys.push_back("tcp_user_timeout");
+    values.push_back(unacknowledged.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  conn_ = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
   if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
     std::string err = conn_ ? PQerrorMessage(conn_) : "out of memory";
     while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();

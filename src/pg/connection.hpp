@@ -44,11 +44,20 @@ class Result {
 
 using Params = std::vector<std::optional<std::string>>;
 
+// How long a connection waits on the network before it gives up.
+struct ConnectionTimeouts {
+  int connect_seconds = 5;  // libpq's connect_timeout (it treats 1 as 2)
+  // TCP_USER_TIMEOUT: a request the server has not acknowledged by then (the
+  // host is cut off or gone) fails instead of hanging until the kernel gives
+  // up, which takes about 15 minutes. 0 = the kernel's default.
+  int unacknowledged_ms = 0;
+};
+
 // One connection. Not thread-safe. A lost connection throws UnavailableError
 // and the next call reconnects.
 class Connection {
  public:
-  explicit Connection(std::string url);
+  explicit Connection(std::string url, ConnectionTimeouts timeouts = {});
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -65,6 +74,7 @@ class Connection {
   Result Check(pg_result* r, const std::string& sql);
 
   std::string url_;
+  ConnectionTimeouts timeouts_;
   pg_conn* conn_ = nullptr;
 };
 

@@ -147,17 +147,27 @@ devenv::ChildProcess StartPostwork(const std::vector<std::string>& args,
               "POSTWORK_WARMUP_PLANNER_CRON=off"}});
 }
 
-std::pair<int, std::string> RunPostwork(const std::vector<std::string>& args) {
+std::pair<int, std::string> RunCommand(const std::vector<std::string>& argv,
+                                       const std::vector<std::string>& env) {
   char tmpl[] = "/tmp/postwork-run-XXXXXX";
   int fd = ::mkstemp(tmpl);
+  if (fd < 0) throw std::runtime_error("mkstemp failed");
   ::close(fd);
-  auto proc = StartPostwork(args, tmpl);
+  devenv::ChildProcess proc(devenv::SpawnOptions{.argv = argv, .log_file = tmpl, .env = env});
   auto code = proc.Wait(std::chrono::seconds(120));
   if (!code) proc.Stop();
   std::ifstream in(tmpl);
   std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   ::unlink(tmpl);
   return {code.value_or(-1), out};
+}
+
+std::pair<int, std::string> RunPostwork(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {POSTWORK_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, {"POSTWORK_REDIS_URL=" + Servers().redis_url,
+                           "POSTWORK_DATABASE_URL=" + Servers().database_url,
+                           "POSTWORK_LOG_FORMAT=json"});
 }
 
 }  // namespace postwork::testing

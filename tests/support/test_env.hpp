@@ -37,6 +37,10 @@ int64_t QueryInt(const std::string& sql, const pg::Params& params = {});
 // `build/postwork ARGS...` with the test servers in its environment.
 devenv::ChildProcess StartPostwork(const std::vector<std::string>& args,
                                    const std::string& log_file = "");
+// Runs a command to completion (at most 120 s); {exit code, stdout+stderr}.
+// `env`: extra NAME=VALUE entries.
+std::pair<int, std::string> RunCommand(const std::vector<std::string>& argv,
+                                       const std::vector<std::string>& env = {});
 // Runs `postwork ARGS...` to completion; returns {exit code, stdout+stderr}.
 std::pair<int, std::string> RunPostwork(const std::vector<std::string>& args);
 
