@@ -426,5 +426,39 @@ TEST_F(PartitionTest, ThreeHostsDrainExactlyOnceAndSurviveACut) {
   EXPECT_EQ(Terminate(workers[2]), 0) << LogTail("host-2");
 }
 
+// Scaling out: a host added while two others work through a backlog takes
+// jobs as soon as it is up (no registration, no rebalancing: it just fetches).
+TEST_F(PartitionTest, AHostAddedTakesWorkRightAway) {
+  const int jobs = 2000;
+  Enqueue(jobs, {{"sleep_ms", 20}, {"record", true}});
+  std::vector<devenv::ChildProcess> workers;
+  for (int h = 0; h < 2; ++h) {
+    workers.push_back(StartWorker(h, "host-" + std::to_string(h), 4, {}, 3));
+  }
+  ASSERT_TRUE(WaitUntil([&] {
+    return Count("SELECT count(*) FROM jobs WHERE status = 'completed'") >= 100;
+  }, seconds(60)));
+  const std::string added_at = db_->Exec("SELECT now()").Get(0, 0);
+  workers.push_back(StartWorker(2, "host-2", 4, {}, 3));
+  ASSERT_TRUE(WaitUntil([&] {
+    return Count("SELECT count(*) FROM job_executions WHERE worker_id = 'host-2'") > 0;
+  }, seconds(30))) << LogTail("host-2");
+  // How long from starting the process to its first job start (printed, not
+  // asserted: timings are for docs/benchmarks, and this machine is noisy).
+  std::string first = db_->Exec(
+      "SELECT round(extract(epoch FROM min(started_at) - $1::timestamptz) * 1000) FROM "
+      "job_executions WHERE worker_id = 'host-2'", {added_at}).Get(0, 0);
+  std::cout << "partition: an added host started its first job " << first
+            << " ms after its process was started" << std::endl;
+  EXPECT_GT(Count("SELECT count(*) FROM jobs WHERE status <> 'completed'"), 0)
+      << "the backlog was gone before the host came: the test proved nothing";
+  ASSERT_TRUE(WaitUntil([&] {
+    return Count("SELECT count(*) FROM jobs WHERE status = 'completed'") == jobs;
+  }, seconds(120)));
+  EXPECT_GT(Count("SELECT count(*) FROM jobs WHERE worker_id = 'host-2'"), 0);
+  EXPECT_EQ(Count("SELECT count(DISTINCT job_id) FROM diagnostic_effects"), jobs);
+  for (auto& w : workers) EXPECT_EQ(Terminate(w), 0);
+}
+
 }  // namespace
 }  // namespace postwork::testing
