@@ -17,7 +17,7 @@ Completer::Completer(CompleterOptions options, redis::RedisUrl redis, std::strin
       in_flight_(in_flight),
       stats_(stats),
       clock_(clock),
-      redis_outage_("Redis", options_.worker_id),
+      redis_outage_("Redis (completer)", options_.worker_id, /*quiet=*/true),
       pg_outage_("PostgreSQL", options_.worker_id) {}
 
 Completer::~Completer() { Stop(); }

@@ -23,7 +23,7 @@ struct CronState {
 void Worker::MaintenanceLoop() {
   redis::Broker broker(redis::ParseRedisUrl(options_.redis_url));
   pg::JobStore store(options_.database_url);
-  OutageTracker redis_outage("Redis (maintenance)", options_.id);
+  OutageTracker redis_outage("Redis (maintenance)", options_.id, /*quiet=*/true);
   std::unique_ptr<Client> client;
   std::vector<CronState> cron;
   // Catch up on a tick missed in the last hour (e.g. no worker ran at 00:15);

@@ -11,7 +11,8 @@ std::chrono::milliseconds OutageTracker::Failed(const std::string& error) {
   if (!down_) {
     down_ = true;
     since_ = std::chrono::steady_clock::now();
-    log::Error(what_ + " unavailable; retrying with backoff until it is back",
+    log::Write(quiet_ ? log::Level::kDebug : log::Level::kError,
+               what_ + " unavailable; retrying with backoff until it is back",
                {{"worker_id", worker_id_}, {"error", error}});
   }
   ++failures_;
@@ -26,7 +27,8 @@ void OutageTracker::Succeeded() {
   auto secs = std::chrono::duration_cast<std::chrono::milliseconds>(
                   std::chrono::steady_clock::now() - since_)
                   .count();
-  log::Info(what_ + " is back", {{"worker_id", worker_id_},
+  log::Write(quiet_ ? log::Level::kDebug : log::Level::kInfo, what_ + " is back",
+             {{"worker_id", worker_id_},
                                  {"outage_ms", std::to_string(secs)},
                                  {"retries", std::to_string(failures_)}});
   down_ = false;

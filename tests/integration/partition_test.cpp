@@ -126,15 +126,17 @@ class PartitionTest : public ::testing::Test {
   // Enqueues `slots` jobs of 500 ms and waits until worker `id` runs them all
   // at once and completes them: every slot of it is free and working.
   bool AllSlotsRunNewJobs(const std::string& id, int slots) {
-    auto fresh = Enqueue(slots, {{"sleep_ms", 500}, {"record", true}});
+    // Long enough that all of them are seen running at once even under ASan on
+    // a loaded machine; the wait covers a healed host's TCP retransmission backoff.
+    auto fresh = Enqueue(slots, {{"sleep_ms", 2500}, {"record", true}});
     std::string list = "{" + Join(fresh) + "}";
     auto count = [&](const char* status) {
       return Count("SELECT count(*) FROM jobs WHERE status = $1 AND worker_id = $2 AND id = "
                    "ANY($3::text[])",
                    {status, id, list});
     };
-    return WaitUntil([&] { return count("running") == slots; }) &&
-           WaitUntil([&] { return count("completed") == slots; });
+    return WaitUntil([&] { return count("running") == slots; }, seconds(90)) &&
+           WaitUntil([&] { return count("completed") == slots; }, seconds(60));
   }
   static std::string Join(const std::vector<std::string>& ids) {
     std::string out;
