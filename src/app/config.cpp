@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include "app/email_config.hpp"
+#include "app/webhook_config.hpp"
 #include "core/queues.hpp"
 #include "postwork/error.hpp"
 #include "redis/url.hpp"
@@ -116,6 +117,7 @@ void ApplyTable(Config& c, const toml::table& root) {
     Read(*d, "token", c.dashboard_token, "dashboard.");
   }
   ApplyEmailFile(root, c.email);
+  ApplyWebhookFile(root, c.webhook);
   if (auto* limits = root["limits"].as_table()) {
     int64_t n = 0;
     if (limits->contains("max_payload_bytes")) {
@@ -154,6 +156,7 @@ void Config::Validate() const {
         "invalid database URL: use postgresql://user@host:port/db or key=value pairs");
   }
   email.Validate();
+  webhook.Validate();
   for (const auto& [q, n] : worker.max_attempts_by_queue) {
     if (n < 1 || n > 1000) throw ConfigError("queues." + q + ".max_attempts must be 1..1000");
   }
@@ -183,6 +186,7 @@ Config LoadConfig(const std::optional<std::string>& file) {
   if (auto v = Env("POSTWORK_LOG_FORMAT"); !v.empty()) c.log_format = v;
   if (auto v = Env("POSTWORK_DASHBOARD_TOKEN"); !v.empty()) c.dashboard_token = v;
   ApplyEmailEnv(c.email);
+  ApplyWebhookEnv(c.webhook);
   return c;
 }
 

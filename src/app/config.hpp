@@ -7,6 +7,7 @@
 
 #include "core/worker.hpp"
 #include "handlers/email_common/email_settings.hpp"
+#include "handlers/webhook/webhook_settings.hpp"
 
 namespace postwork::app {
 
@@ -20,6 +21,7 @@ struct Config {
   std::string dashboard_listen = "127.0.0.1:8080";  // [dashboard] listen
   std::string dashboard_token;  // POSTWORK_DASHBOARD_TOKEN; "" = read-only dashboard
   handlers::email::EmailSettings email;  // [email]
+  handlers::webhook::WebhookSettings webhook;  // [webhook]
 
   // Throws ConfigError naming the setting.
   void Validate() const;

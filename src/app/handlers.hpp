@@ -1,7 +1,9 @@
 #pragma once
+#include <memory>
 #include <string>
 
 #include "core/handler_registry.hpp"
+#include "handlers/webhook/event_publisher.hpp"
 
 namespace postwork::app {
 
@@ -16,6 +18,10 @@ struct HandlerDeps {
 };
 
 // The composition root for handlers: every queue kind and what runs it.
+// Every handler that publishes webhook events shares one EventPublisher; the
+// engine's dead-letter listener publishes job.dead through it too.
 core::HandlerRegistry BuildHandlers(const HandlerDeps& deps);
+// The publisher BuildHandlers wires (for code outside a job: HTTP endpoints).
+std::shared_ptr<const handlers::webhook::EventPublisher> BuildEventPublisher(const HandlerDeps& deps);
 
 }  // namespace postwork::app

@@ -2,9 +2,11 @@
 // queue:bounce:process: the seed's processBounceJob.
 //   payload {message_id, bounce_type: "hard"|"soft", bounce_reason, recipient_email}
 //   result  {success, deliveryId, bounceType, escalated, alreadyRecorded, cancelledSends}
+#include <memory>
 #include <string>
 
 #include "handlers/email_common/email_settings.hpp"
+#include "handlers/webhook/event_publisher.hpp"
 #include "postwork/handler.hpp"
 
 namespace postwork::handlers::email {
@@ -13,6 +15,8 @@ struct BounceHandlerDeps {
   std::string database_url;
   std::string redis_url;  // for cancelling the lead's queued sends
   EmailSettings settings;
+  // Publishes this handler's webhook events; null = none.
+  std::shared_ptr<const webhook::EventPublisher> events{};
 };
 
 Handler BounceHandler(BounceHandlerDeps deps);
