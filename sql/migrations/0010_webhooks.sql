@@ -69,3 +69,6 @@ ALTER TABLE campaigns ADD COLUMN completed_event_at timestamptz;
 -- many sends the campaign had.
 CREATE INDEX jobs_pending_sends_campaign_idx ON jobs (tenant_id, (payload->>'campaign_id'))
   WHERE status IN ('queued', 'retry_scheduled', 'running') AND queue LIKE 'queue:email-sending%';
+
+-- Which campaign's link an unsubscribe came through (daily unsubscribes per campaign).
+ALTER TABLE suppressions ADD COLUMN campaign_id text;

@@ -22,6 +22,11 @@ struct Config {
   std::string dashboard_token;  // POSTWORK_DASHBOARD_TOKEN; "" = read-only dashboard
   handlers::email::EmailSettings email;  // [email]
   handlers::webhook::WebhookSettings webhook;  // [webhook]
+  // [analytics] daily_cron / POSTWORK_ANALYTICS_DAILY_CRON: the built-in cron
+  // entry "analytics-daily" (queue:analytics:daily-aggregate at `schedule`, UTC).
+  // A [[cron]] entry for that queue replaces it.
+  bool analytics_daily_cron = true;
+  std::string analytics_schedule = "5 0 * * *";
 
   // Throws ConfigError naming the setting.
   void Validate() const;

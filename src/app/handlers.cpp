@@ -1,6 +1,7 @@
 #include "app/handlers.hpp"
 
 #include "app/config.hpp"
+#include "handlers/analytics/daily_aggregate_handler.hpp"
 #include "handlers/bounce/bounce_handler.hpp"
 #include "handlers/diagnostic/diagnostic_handler.hpp"
 #include "handlers/email_processing/email_processing_handler.hpp"
@@ -41,6 +42,7 @@ core::HandlerRegistry BuildHandlers(const HandlerDeps& deps) {
                                     .keys = email,
                                     .settings = events->options().settings,
                                     .events = events}));
+  registry.Register("analytics", handlers::analytics::DailyAggregateHandler({.database_url = deps.database_url}));
   registry.OnDeadLetter(handlers::webhook::JobDeadPublisher(events));
   return registry;
 }

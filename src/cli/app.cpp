@@ -49,6 +49,8 @@ int Main(int argc, char** argv) {
   AddAccounts(app, ctx, exit_code);
   AddSecrets(app, ctx, exit_code);
   AddBench(app, ctx, exit_code);
+  AddUnsubscribe(app, ctx, exit_code);
+  AddAnalytics(app, ctx, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -35,5 +35,7 @@ void AddTop(CLI::App& app, Context& ctx, int& exit_code);
 void AddAccounts(CLI::App& app, Context& ctx, int& exit_code);
 void AddSecrets(CLI::App& app, Context& ctx, int& exit_code);
 void AddBench(CLI::App& app, Context& ctx, int& exit_code);
+void AddUnsubscribe(CLI::App& app, Context& ctx, int& exit_code);
+void AddAnalytics(CLI::App& app, Context& ctx, int& exit_code);
 
 }  // namespace postwork::cli

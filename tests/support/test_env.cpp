@@ -142,7 +142,10 @@ devenv::ChildProcess StartPostwork(const std::vector<std::string>& args,
       .argv = argv,
       .log_file = log_file,
       .env = {"POSTWORK_REDIS_URL=" + Servers().redis_url,
-              "POSTWORK_DATABASE_URL=" + Servers().database_url, "POSTWORK_LOG_FORMAT=json"}});
+              "POSTWORK_DATABASE_URL=" + Servers().database_url, "POSTWORK_LOG_FORMAT=json",
+              // A worker started near 00:05 UTC would otherwise add the daily
+              // analytics job to tests that count jobs.
+              "POSTWORK_ANALYTICS_DAILY_CRON=off"}});
 }
 
 std::pair<int, std::string> RunPostwork(const std::vector<std::string>& args) {
