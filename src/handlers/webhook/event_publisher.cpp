@@ -12,8 +12,11 @@ constexpr size_t kMaxCacheEntries = 10'000;
 }  // namespace
 
 std::string EventId(std::string_view type, std::string_view tenant_id, std::string_view source) {
+  // Length-prefixed, so no two (type, tenant, source) triples hash the same text.
   std::string key;
-  key.append(type).append("\n").append(tenant_id).append("\n").append(source);
+  for (std::string_view part : {type, tenant_id, source}) {
+    key.append(std::to_string(part.size())).append(":").append(part);
+  }
   return "evt_" + mail::Sha256Hex(key).substr(0, 32);
 }
 
