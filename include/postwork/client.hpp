@@ -26,6 +26,13 @@ struct EnqueueOptions {
   std::string id;               // "" = a new UUIDv7
 };
 
+// One job of a batch, with its own id ("" = a new UUIDv7). An id that exists
+// already returns created=false, which makes a derived id an idempotent enqueue.
+struct BatchJob {
+  nlohmann::json payload;
+  std::string id;
+};
+
 struct Enqueued {
   std::string id;
   bool created = false;  // false: an existing job was returned (key or id taken)
@@ -47,6 +54,10 @@ class Client {
   std::vector<Enqueued> EnqueueMany(const std::string& queue,
                                     const std::vector<nlohmann::json>& payloads,
                                     const EnqueueOptions& options = {}, size_t batch_size = 1000);
+  // As EnqueueMany, each job with its own id; `options.id` and
+  // `options.idempotency_key` must be empty.
+  std::vector<Enqueued> EnqueueBatch(const std::string& queue, const std::vector<BatchJob>& jobs,
+                                     const EnqueueOptions& options = {}, size_t batch_size = 1000);
 
  private:
   struct Impl;

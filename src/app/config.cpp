@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include "app/email_config.hpp"
+#include "app/webhook_config.hpp"
 #include "core/queues.hpp"
 #include "postwork/error.hpp"
 #include "redis/url.hpp"
@@ -138,6 +139,11 @@ void ApplyTable(Config& c, const toml::table& root) {
     Read(*d, "token", c.dashboard_token, "dashboard.");
   }
   ApplyEmailFile(root, c.email);
+  ApplyWebhookFile(root, c.webhook);
+  if (auto* a = root["analytics"].as_table()) {
+    Read(*a, "daily_cron", c.analytics_daily_cron, "analytics.");
+    Read(*a, "schedule", c.analytics_schedule, "analytics.");
+  }
   if (auto* limits = root["limits"].as_table()) {
     int64_t n = 0;
     if (limits->contains("max_payload_bytes")) {
@@ -166,6 +172,18 @@ std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
 }
+
+// The daily analytics tick, unless disabled or the file schedules that queue itself.
+void AddBuiltInCron(Config& c) {
+  constexpr const char* kQueue = "queue:analytics:daily-aggregate";
+  if (!c.analytics_daily_cron) return;
+  for (const auto& e : c.worker.cron) {
+    if (e.queue == kQueue) return;
+  }
+  c.worker.cron.push_back({.name = "analytics-daily",
+                           .schedule = core::CronSchedule::Parse(c.analytics_schedule),
+                           .queue = kQueue});
+}
 }  // namespace
 
 void Config::Validate() const {
@@ -177,6 +195,7 @@ void Config::Validate() const {
   }
   email.Validate();
   scaling.Validate();
+  webhook.Validate();
   for (const auto& [q, n] : worker.max_attempts_by_queue) {
     if (n < 1 || n > 1000) throw ConfigError("queues." + q + ".max_attempts must be 1..1000");
   }
@@ -194,6 +213,7 @@ Config ParseConfigText(std::string_view text, std::string_view source) {
     throw ParseFailure(source, e);
   }
   ApplyTable(c, root);
+  AddBuiltInCron(c);
   return c;
 }
 
@@ -206,6 +226,17 @@ Config LoadConfig(const std::optional<std::string>& file) {
   if (auto v = Env("POSTWORK_LOG_FORMAT"); !v.empty()) c.log_format = v;
   if (auto v = Env("POSTWORK_DASHBOARD_TOKEN"); !v.empty()) c.dashboard_token = v;
   ApplyEmailEnv(c.email);
+  ApplyWebhookEnv(c.webhook);
+  if (auto v = Env("POSTWORK_ANALYTICS_DAILY_CRON"); !v.empty()) {
+    if (v == "off" || v == "false" || v == "0") {
+      c.analytics_daily_cron = false;
+    } else if (v == "on" || v == "true" || v == "1") {
+      c.analytics_daily_cron = true;
+    } else {
+      throw ConfigError("POSTWORK_ANALYTICS_DAILY_CRON must be on or off");
+    }
+  }
+  AddBuiltInCron(c);
   return c;
 }
 

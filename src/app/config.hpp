@@ -7,6 +7,7 @@
 
 #include "core/worker.hpp"
 #include "handlers/email_common/email_settings.hpp"
+#include "handlers/webhook/webhook_settings.hpp"
 
 namespace postwork::app {
 
@@ -23,6 +24,12 @@ struct Config {
   // [scaling]: the queue-depth rules of `supervise`, of the desired replica
   // count every worker publishes, and (water marks, age) of in-process slots.
   core::ScalingPolicy scaling;
+  handlers::webhook::WebhookSettings webhook;  // [webhook]
+  // [analytics] daily_cron / POSTWORK_ANALYTICS_DAILY_CRON: the built-in cron
+  // entry "analytics-daily" (queue:analytics:daily-aggregate at `schedule`, UTC).
+  // A [[cron]] entry for that queue replaces it.
+  bool analytics_daily_cron = true;
+  std::string analytics_schedule = "5 0 * * *";
 
   // Throws ConfigError naming the setting.
   void Validate() const;

@@ -13,6 +13,7 @@ const std::vector<EncryptedColumn>& KnownColumns() {
   static const std::vector<EncryptedColumn> kColumns = {
       {"email_accounts", "id", "smtp_password_enc"},
       {"email_accounts", "id", "imap_password_enc"},
+      {"webhook_endpoints", "id", "secret_enc"},
   };
   return kColumns;
 }

@@ -50,6 +50,8 @@ int Main(int argc, char** argv) {
   AddSecrets(app, ctx, exit_code);
   AddBench(app, ctx, exit_code);
   AddWarmup(app, ctx, exit_code);
+  AddUnsubscribe(app, ctx, exit_code);
+  AddAnalytics(app, ctx, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

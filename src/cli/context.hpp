@@ -36,5 +36,7 @@ void AddAccounts(CLI::App& app, Context& ctx, int& exit_code);
 void AddSecrets(CLI::App& app, Context& ctx, int& exit_code);
 void AddBench(CLI::App& app, Context& ctx, int& exit_code);
 void AddWarmup(CLI::App& app, Context& ctx, int& exit_code);
+void AddUnsubscribe(CLI::App& app, Context& ctx, int& exit_code);
+void AddAnalytics(CLI::App& app, Context& ctx, int& exit_code);
 
 }  // namespace postwork::cli

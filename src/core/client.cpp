@@ -31,6 +31,21 @@ Enqueued Client::Enqueue(const std::string& queue, const nlohmann::json& payload
 std::vector<Enqueued> Client::EnqueueMany(const std::string& queue_name,
                                           const std::vector<nlohmann::json>& payloads,
                                           const EnqueueOptions& options, size_t batch_size) {
+  if (payloads.size() > 1 && (!options.id.empty() || !options.idempotency_key.empty())) {
+    throw ConfigError("an explicit id or idempotency key applies to a single job, not a batch");
+  }
+  std::vector<BatchJob> jobs;
+  jobs.reserve(payloads.size());
+  for (const auto& p : payloads) jobs.push_back({.payload = p, .id = options.id});
+  EnqueueOptions shared = options;
+  shared.id.clear();
+  return EnqueueBatch(queue_name, jobs, shared, batch_size);
+}
+
+std::vector<Enqueued> Client::EnqueueBatch(const std::string& queue_name,
+                                           const std::vector<BatchJob>& payloads,
+                                           const EnqueueOptions& options, size_t batch_size) {
+  if (!options.id.empty()) throw ConfigError("EnqueueBatch: give each job its own id");
   const std::string queue = core::NormalizeQueueName(queue_name);
   int max_attempts = options.max_attempts;
   if (max_attempts == 0) {
@@ -43,7 +58,7 @@ std::vector<Enqueued> Client::EnqueueMany(const std::string& queue_name,
     throw ConfigError("max_attempts must be between 1 and 1000 (got " +
                       std::to_string(max_attempts) + ")");
   }
-  if (payloads.size() > 1 && (!options.id.empty() || !options.idempotency_key.empty())) {
+  if (payloads.size() > 1 && !options.idempotency_key.empty()) {
     throw ConfigError("an explicit id or idempotency key applies to a single job, not a batch");
   }
   std::vector<Enqueued> out;
@@ -57,7 +72,7 @@ std::vector<Enqueued> Client::EnqueueMany(const std::string& queue_name,
     for (size_t i = start; i < end; ++i) {
       // A missing payload is an empty object, as in the seed's envelope.
       const nlohmann::json payload =
-          payloads[i].is_null() ? nlohmann::json::object() : payloads[i];
+          payloads[i].payload.is_null() ? nlohmann::json::object() : payloads[i].payload;
       std::string wire_payload =
           payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
       if (wire_payload.size() > impl_->options.max_payload_bytes) {
@@ -65,7 +80,7 @@ std::vector<Enqueued> Client::EnqueueMany(const std::string& queue_name,
                           " bytes is over the limit of " +
                           std::to_string(impl_->options.max_payload_bytes) + " bytes");
       }
-      core::NewJob job{.id = options.id.empty() ? core::NewJobId(now) : options.id,
+      core::NewJob job{.id = payloads[i].id.empty() ? core::NewJobId(now) : payloads[i].id,
                        .queue = queue,
                        .payload = payload,
                        .max_attempts = max_attempts,

@@ -170,12 +170,34 @@ void Completer::Count(const FinishRecord& r) {
   stats_.total_duration_ms += std::max<int64_t>(0, r.finished_ms - r.started_ms);
 }
 
+void NotifyDeadLetters(const DeadLetterListener& listener, const std::vector<DeadLetter>& dead,
+                       const std::string& worker_id) {
+  if (!listener || dead.empty()) return;
+  try {
+    listener(dead);
+  } catch (const std::exception& e) {
+    log::Error("dead-letter listener failed", {{"worker_id", worker_id}, {"error", e.what()}});
+  }
+}
+
 void Completer::Flush(std::vector<FinishRecord>& batch) {
   // 1. PostgreSQL first, until it succeeds (the leases stay renewed meanwhile).
   while (true) {
     try {
       WritePostgres(batch);
       pg_outage_.Succeeded();
+      // Failures PostgreSQL took (fenced ones became kSkip / kRequeue).
+      std::vector<DeadLetter> dead;
+      for (const auto& r : batch) {
+        if (r.kind != Kind::kFailed) continue;
+        dead.push_back({.id = r.id,
+                        .queue = r.queue,
+                        .tenant_id = r.tenant_id,
+                        .error = r.error,
+                        .attempt_count = r.attempt_count,
+                        .token = r.token});
+      }
+      NotifyDeadLetters(options_.on_dead_letter, dead, options_.worker_id);
       break;
     } catch (const UnavailableError& e) {
       ++stats_.pg_errors;

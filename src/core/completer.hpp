@@ -23,7 +23,12 @@ struct CompleterOptions {
   std::chrono::milliseconds running_mark_after{20};
   size_t max_batch = 1000;
   int64_t terminal_ttl_s = 86400;
+  DeadLetterListener on_dead_letter{};  // after PostgreSQL recorded the failures
 };
+
+// Calls `listener` (when set) and logs instead of throwing.
+void NotifyDeadLetters(const DeadLetterListener& listener, const std::vector<DeadLetter>& dead,
+                       const std::string& worker_id);
 
 class Completer {
  public:

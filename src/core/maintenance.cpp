@@ -134,7 +134,17 @@ void Worker::MaintenanceLoop() {
     try {
       if (!unrecorded.empty()) {
         store.ApplyReclaims(unrecorded);
+        std::vector<DeadLetter> dead;
+        for (const auto& r : unrecorded) {
+          if (!r.dead) continue;
+          dead.push_back({.id = r.id,
+                          .queue = r.queue,
+                          .error = "lease expired: worker " + r.old_worker_id + " stopped reporting",
+                          .attempt_count = r.attempt_count,
+                          .token = r.old_token});
+        }
         unrecorded.clear();
+        NotifyDeadLetters(handlers_.dead_letter_listener(), dead, options_.id);
       }
       if (!cron.empty() && now - last_cron >= 1000) {
         if (!client) {

@@ -1,6 +1,7 @@
 #pragma once
 // Values that cross the engine's seams (core <-> redis, core <-> pg).
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -59,6 +60,19 @@ struct ReclaimedJob {
   int attempt_count = 0;  // after counting the lost attempt
   bool dead = false;      // out of attempts: dead-lettered
 };
+
+// A job the engine has just dead-lettered (recorded as failed in PostgreSQL).
+struct DeadLetter {
+  std::string id;
+  std::string queue;
+  std::string tenant_id;  // "" when the engine does not know it (reclaimed jobs)
+  std::string error;
+  int attempt_count = 0;
+  int64_t token = 0;  // the lease that ended: a job dead-lettered again after a retry has another
+};
+// Told about dead letters after PostgreSQL has them, on the engine's thread:
+// it must be quick and must not throw (exceptions are logged and dropped).
+using DeadLetterListener = std::function<void(const std::vector<DeadLetter>&)>;
 
 // A job to create (producer side).
 struct NewJob {

@@ -110,7 +110,9 @@ void Worker::Run() {
     pg::Migrator(conn).RequireCurrent();
   }
   completer_ = std::make_unique<Completer>(
-      CompleterOptions{.worker_id = options_.id, .terminal_ttl_s = options_.terminal_ttl_seconds},
+      CompleterOptions{.worker_id = options_.id,
+                       .terminal_ttl_s = options_.terminal_ttl_seconds,
+                       .on_dead_letter = handlers_.dead_letter_listener()},
       redis::ParseRedisUrl(options_.redis_url), options_.database_url, in_flight_, stats_, clock_);
   executor_ = std::make_unique<Executor>(options_.concurrency, options_.id, handlers_, *completer_,
                                          options_.retry, clock_, stats_);

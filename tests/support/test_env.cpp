@@ -143,8 +143,10 @@ devenv::ChildProcess StartPostwork(const std::vector<std::string>& args,
       .log_file = log_file,
       .env = {"POSTWORK_REDIS_URL=" + Servers().redis_url,
               "POSTWORK_DATABASE_URL=" + Servers().database_url, "POSTWORK_LOG_FORMAT=json",
-              // No built-in cron ticks (jobs of their own) in tests' workers.
-              "POSTWORK_WARMUP_PLANNER_CRON=off"}});
+              // No built-in cron ticks (jobs of their own) in tests' workers: a
+              // worker started near 00:05 UTC would otherwise add the daily
+              // analytics job to tests that count jobs.
+              "POSTWORK_WARMUP_PLANNER_CRON=off", "POSTWORK_ANALYTICS_DAILY_CRON=off"}});
 }
 
 std::pair<int, std::string> RunCommand(const std::vector<std::string>& argv,

@@ -1,6 +1,7 @@
 #include "handlers/bounce/bounce_handler.hpp"
 
 #include "handlers/bounce/bounce_recorder.hpp"
+#include "handlers/email_common/email_events.hpp"
 #include "handlers/email_common/job_fields.hpp"
 #include "handlers/email_common/pending_sends.hpp"
 #include "mail/address.hpp"
@@ -61,6 +62,18 @@ Outcome Run(const BounceHandlerDeps& deps, JobContext& ctx) {
     cancelled = CancelPendingSends(
         conn, deps.redis_url,
         {.tenant_id = tenant, .lead_id = r.lead_id, .reason = "lead bounced (hard)"});
+  }
+  // Also on a re-run, unless an earlier hard bounce makes this soft one moot.
+  if (r.changed || r.recorded_type == BounceTypeName(r.applied)) {
+    PublishBounced(deps.events.get(), {.tenant_id = tenant,
+                                       .delivery_id = r.delivery_id,
+                                       .campaign_id = r.campaign_id,
+                                       .lead_id = r.lead_id,
+                                       .recipient = r.recipient,
+                                       .message_id = in.message_id,
+                                       .bounce_type = r.recorded_type,
+                                       .reason = in.reason,
+                                       .escalated = r.escalated});
   }
   return Outcome::Completed({{"success", true},
                              {"deliveryId", r.delivery_id},

@@ -44,6 +44,7 @@ BounceResult RecordBounce(pg::Connection& conn, const BounceInput& in,
     }
     BounceResult r{.delivery_id = d.Get(0, 0), .campaign_id = d.Get(0, 1), .lead_id = d.Get(0, 2)};
     std::string address = d.Get(0, 3), status = d.Get(0, 4), previous_type = d.Get(0, 5);
+    r.recipient = address;
     conn.Exec(kLockAddress, {in.tenant_id, address});
 
     r.applied = in.type;
@@ -63,8 +64,12 @@ BounceResult RecordBounce(pg::Connection& conn, const BounceInput& in,
     }
     bool already = status == "bounced" &&
                    (previous_type == "hard" || previous_type == BounceTypeName(r.applied));
-    if (already) return r;
+    if (already) {
+      r.recorded_type = previous_type;
+      return r;
+    }
     r.changed = true;
+    r.recorded_type = BounceTypeName(r.applied);
     conn.Exec(kMarkBounced, {r.delivery_id, BounceTypeName(r.applied), reason});
     bool first_bounce = status != "bounced";
     int delivered = first_bounce && status == "sent" ? -1 : 0;

@@ -28,6 +28,8 @@ struct BounceResult {
   BounceType applied = BounceType::kHard;  // kHard also when soft bounces escalated
   bool escalated = false;                  // soft counted as hard (threshold reached)
   bool changed = false;                    // false: this bounce was already recorded
+  std::string recorded_type;               // the bounce type the delivery now has
+  std::string recipient;                   // the delivery's address (lower-case)
 };
 
 // Throws PermanentError("Delivery record not found for message: <id>") when the

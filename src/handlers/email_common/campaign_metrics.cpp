@@ -24,6 +24,8 @@ const char* Column(Metric m) {
       return "failed";
     case Metric::kUnknown:
       return "unknown";
+    case Metric::kUnsubscribes:
+      return "unsubscribes";
   }
   return "failed";
 }

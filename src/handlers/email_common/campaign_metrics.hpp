@@ -21,7 +21,8 @@ enum class Metric {
   kSuppressed,
   kSkipped,
   kFailed,
-  kUnknown
+  kUnknown,
+  kUnsubscribes
 };
 
 void BumpMetrics(pg::Connection& conn, const std::string& tenant_id, const std::string& campaign_id,

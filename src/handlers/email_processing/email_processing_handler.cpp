@@ -1,28 +1,16 @@
 #include "handlers/email_processing/email_processing_handler.hpp"
 
-#include <map>
-#include <memory>
-
+#include "handlers/email_common/email_events.hpp"
 #include "handlers/email_common/job_fields.hpp"
 #include "handlers/email_common/pending_sends.hpp"
 #include "handlers/email_processing/inbound_classifier.hpp"
 #include "handlers/email_processing/message_store.hpp"
 #include "mail/codec.hpp"
 #include "pg/thread_connection.hpp"
-#include "postwork/client.hpp"
+#include "core/thread_client.hpp"
 
 namespace postwork::handlers::email {
 namespace {
-Client& ThreadClient(const ProcessingHandlerDeps& deps) {
-  thread_local std::map<std::string, std::unique_ptr<Client>> clients;
-  auto& c = clients[deps.redis_url + "|" + deps.database_url];
-  if (!c) {
-    c = std::make_unique<Client>(
-        ClientOptions{.redis_url = deps.redis_url, .database_url = deps.database_url});
-  }
-  return *c;
-}
-
 // One bounce job per failed recipient. The job id is derived from the DSN and
 // the recipient, so re-running this job never enqueues a second one.
 nlohmann::json EnqueueBounces(const ProcessingHandlerDeps& deps, const std::string& tenant_id,
@@ -43,7 +31,7 @@ nlohmann::json EnqueueBounces(const ProcessingHandlerDeps& deps, const std::stri
                               {"recipient_email", b.recipient_email},
                               {"status_code", b.status_code}};
     auto e =
-        ThreadClient(deps).Enqueue("bounce:process", payload, {.tenant_id = tenant_id, .id = id});
+        core::ThreadClient(deps.redis_url, deps.database_url).Enqueue("bounce:process", payload, {.tenant_id = tenant_id, .id = id});
     jobs.push_back(
         {{"recipient", b.recipient_email}, {"jobId", e.id}, {"bounceType", b.bounce_type}});
   }
@@ -76,6 +64,16 @@ Outcome Run(const ProcessingHandlerDeps& deps, JobContext& ctx) {
                                                    .campaign_id = c.delivery->campaign_id,
                                                    .reason = "lead replied"});
   }
+  PublishInbound(deps.events.get(),
+                 {.tenant_id = tenant,
+                  .message_id = email.message_id,
+                  .email_account_id = email.email_account_id.value_or(""),
+                  .from = email.from,
+                  .subject = email.subject,
+                  .classification = InboundKindName(c.kind),
+                  .delivery_id = c.delivery ? c.delivery->id : "",
+                  .campaign_id = c.delivery ? c.delivery->campaign_id : "",
+                  .lead_id = c.delivery ? c.delivery->lead_id : ""});
   return Outcome::Completed(std::move(result));
 }
 }  // namespace

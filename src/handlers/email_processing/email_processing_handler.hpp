@@ -5,10 +5,12 @@
 // and on a stop-on-reply campaign the lead's queued sends are cancelled.
 //   result {success, storageKey, contentObjectId, messageRefId, duplicate,
 //           classification, deliveryId?, bounceJobs?, cancelledSends?}
+#include <memory>
 #include <string>
 
 #include "core/clock.hpp"
 #include "handlers/email_common/email_settings.hpp"
+#include "handlers/webhook/event_publisher.hpp"
 #include "postwork/handler.hpp"
 
 namespace postwork::handlers::email {
@@ -17,6 +19,8 @@ struct ProcessingHandlerDeps {
   std::string database_url;
   std::string redis_url;
   EmailSettings settings;
+  // Publishes this handler's webhook events; null = none.
+  std::shared_ptr<const webhook::EventPublisher> events{};
   const core::Clock* clock = &core::SystemClock::Instance();
 };
 

@@ -1,6 +1,7 @@
 #include "handlers/email_sending/email_sending_handler.hpp"
 
 #include "handlers/bounce/bounce_recorder.hpp"
+#include "handlers/email_common/email_events.hpp"
 #include "handlers/email_common/job_fields.hpp"
 #include "handlers/email_common/pending_sends.hpp"
 #include "handlers/email_common/secrets.hpp"
@@ -8,6 +9,7 @@
 #include "handlers/email_sending/delivery_claim.hpp"
 #include "handlers/email_sending/message_composer.hpp"
 #include "handlers/email_common/smtp_pool.hpp"
+#include "handlers/webhook/campaign_completion.hpp"
 #include "mail/mail_error.hpp"
 #include "pg/thread_connection.hpp"
 #include "postwork/error.hpp"
@@ -23,9 +25,25 @@ nlohmann::json Skipped(const std::string& status, const std::string& reason) {
 // What to do when the (campaign, lead, step) row already exists and is not
 // ours to claim. Only the job that owns a row reports its failure; every other
 // job is a duplicate and completes without touching anything.
-Outcome ForExistingDelivery(pg::Connection& conn, const SendContext& sc, const DeliveryRow& row,
+void PublishSentFor(const SendingHandlerDeps& deps, const SendContext& sc,
+                    const std::string& delivery_id, const std::string& message_id) {
+  PublishSent(deps.events.get(), {.tenant_id = sc.request.tenant_id,
+                                  .delivery_id = delivery_id,
+                                  .campaign_id = sc.campaign.id,
+                                  .lead_id = sc.lead.id,
+                                  .email_account_id = sc.account.id,
+                                  .recipient = sc.lead.email,
+                                  .message_id = message_id,
+                                  .step = sc.request.step});
+}
+
+Outcome ForExistingDelivery(const SendingHandlerDeps& deps, pg::Connection& conn,
+                            const SendContext& sc, const DeliveryRow& row,
                             const std::string& job_id) {
   bool own = row.job_id == job_id;
+  // An earlier attempt of this job recorded the send and stopped before (or
+  // while) publishing: publish again (same event id, nothing duplicated).
+  if (own && row.status == "sent") PublishSentFor(deps, sc, row.id, row.message_id);
   if (own && row.status == "sending") {
     // An earlier attempt of this job claimed the send and never recorded the
     // server's answer (crash, lost lease): it may have been delivered.
@@ -66,7 +84,7 @@ Outcome OnSmtpError(const SendingHandlerDeps& deps, JobContext& ctx, pg::Connect
                               "'unknown' for review instead of being sent again");
   }
   if (e.hard_bounce()) {
-    RecordBounce(conn,
+    BounceResult bounce = RecordBounce(conn,
                  {.tenant_id = sc.request.tenant_id,
                   .message_id = claim.message_id,
                   .type = BounceType::kHard,
@@ -78,6 +96,14 @@ Outcome OnSmtpError(const SendingHandlerDeps& deps, JobContext& ctx, pg::Connect
                         .lead_id = sc.lead.id,
                         .reason = "lead bounced (hard)",
                         .exclude_job_id = ctx.job_id});
+    PublishBounced(deps.events.get(), {.tenant_id = sc.request.tenant_id,
+                                       .delivery_id = bounce.delivery_id,
+                                       .campaign_id = bounce.campaign_id,
+                                       .lead_id = bounce.lead_id,
+                                       .recipient = bounce.recipient,
+                                       .message_id = claim.message_id,
+                                       .bounce_type = bounce.recorded_type,
+                                       .reason = e.response()});
     return Outcome::Permanent(e.what());
   }
   if (!e.retryable()) {
@@ -114,7 +140,7 @@ Outcome Run(const SendingHandlerDeps& deps, JobContext& ctx) {
   auto& conn = pg::ThreadConnection(deps.database_url);
   SendContext sc = LoadSendContext(conn, SendRequest::FromPayload(JobTenant(ctx), ctx.payload));
   if (auto row = FindDelivery(conn, sc.request); row && row->status != "deferred") {
-    return ForExistingDelivery(conn, sc, *row, ctx.job_id);
+    return ForExistingDelivery(deps, conn, sc, *row, ctx.job_id);
   }
   int64_t now_ms = deps.clock->NowMs();
   if (sc.campaign.status == "paused") {
@@ -149,7 +175,7 @@ Outcome Run(const SendingHandlerDeps& deps, JobContext& ctx) {
     return Outcome::RescheduleAt(claim.gate.run_at_ms, claim.gate.reason);
   }
   if (claim.kind == ClaimResult::Kind::kTaken) {
-    return ForExistingDelivery(conn, sc, claim.row, ctx.job_id);
+    return ForExistingDelivery(deps, conn, sc, claim.row, ctx.job_id);
   }
   // From here until MarkSent commits is the one window docs/email.md describes.
   mail::SmtpResult sent;
@@ -159,15 +185,28 @@ Outcome Run(const SendingHandlerDeps& deps, JobContext& ctx) {
     return OnSmtpError(deps, ctx, conn, sc, claim.row, e);
   }
   RecordSent(conn, sc, claim.row.id, ctx, sent.response);
+  PublishSentFor(deps, sc, claim.row.id, built.message_id);
   return Outcome::Completed({{"success", true},
                              {"messageId", built.message_id},
                              {"deliveryId", claim.row.id},
                              {"response", sent.response}});
 }
+// A send that ended (sent, failed, skipped...) may have been its campaign's last.
+Outcome RunAndCheckCampaign(const SendingHandlerDeps& deps, JobContext& ctx) {
+  Outcome outcome = Run(deps, ctx);
+  bool ended = outcome.kind == Outcome::Kind::kCompleted ||
+               outcome.kind == Outcome::Kind::kPermanentFailure;
+  if (deps.events && ended) {
+    webhook::RequestCampaignCheck(pg::ThreadConnection(deps.database_url), *deps.events,
+                                  JobTenant(ctx), RequiredId(ctx.payload, "campaign_id"),
+                                  ctx.job_id);
+  }
+  return outcome;
+}
 }  // namespace
 
 Handler EmailSendingHandler(SendingHandlerDeps deps) {
-  return [deps = std::move(deps)](JobContext& ctx) { return Run(deps, ctx); };
+  return [deps = std::move(deps)](JobContext& ctx) { return RunAndCheckCampaign(deps, ctx); };
 }
 
 }  // namespace postwork::handlers::email
