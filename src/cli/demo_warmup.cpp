@@ -46,10 +46,10 @@ bool SeedDemoWarmup(pg::Connection& conn, const DemoWarmupSeed& seed) {
                                                .tenant_id = seed.tenant_id,
                                                .now_ms = now_ms,
                                                .spread_seconds = seed.spread_seconds});
-  log::Info(fmt::format("email demo: warmup between {} mailboxes: {} jobs for {} ({} sends, "
-                        "inbox checks, replies) within the next {} s",
-                        plan.accounts, plan.jobs_planned, day, plan.outbound,
-                        seed.spread_seconds));
+  log::Info(
+      fmt::format("email demo: warmup between {} mailboxes: {} jobs for {} ({} sends, "
+                  "inbox checks, replies) within the next {} s",
+                  plan.accounts, plan.jobs_planned, day, plan.outbound, seed.spread_seconds));
   return true;
 }
 
@@ -57,8 +57,7 @@ std::optional<std::string> DemoWarmupProgress(pg::Connection& conn, const std::s
   auto r = conn.Exec(kProgress, {tenant_id});
   if (r.GetInt(0, 0) == 0) return std::nullopt;
   return fmt::format("warmup: sent {}, received {} (inbox {}, spam {}, rescued {}), replies {}",
-                     r.Get(0, 1), r.Get(0, 2), r.Get(0, 3), r.Get(0, 4), r.Get(0, 5),
-                     r.Get(0, 6));
+                     r.Get(0, 1), r.Get(0, 2), r.Get(0, 3), r.Get(0, 4), r.Get(0, 5), r.Get(0, 6));
 }
 
 }  // namespace postwork::cli

@@ -48,13 +48,6 @@ std::string ConfigText(const fs::path& dir, const fs::path& mail_root, int port,
     << "  mailbox Junk {\n    special_use = \\Junk\n    auto = create\n  }\n}\n";
   return c.str();
 }
-
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 }  // namespace
 
 DovecotServer::DovecotServer(DovecotServerOptions options) : options_(std::move(options)) {
@@ -100,11 +93,11 @@ void DovecotServer::Start() {
   }
   if (options_.port == 0) options_.port = FreePort();
   WriteConfig();
-  process_ = ChildProcess(SpawnOptions{
-      .argv = {kDovecot, "-F", "-c", (options_.dir / "dovecot.conf").string()},
-      .log_file = (options_.dir / "stdout.log").string(),
-      .uid = uid_,
-      .gid = gid_});
+  process_ = ChildProcess(
+      SpawnOptions{.argv = {kDovecot, "-F", "-c", (options_.dir / "dovecot.conf").string()},
+                   .log_file = (options_.dir / "stdout.log").string(),
+                   .uid = uid_,
+                   .gid = gid_});
   bool up = WaitUntil([&] { return !process_.Running() || PortOpen(options_.port); },
                       std::chrono::seconds(20));
   if (!up || !process_.Running()) {
@@ -120,7 +113,7 @@ void DovecotServer::Stop() { process_.Stop(std::chrono::seconds(5)); }
 void DovecotServer::DeliverToJunk(const std::string& address) {
   fs::path file = options_.mail_root / "junk-recipients";
   std::set<std::string> listed;
-  std::istringstream in(ReadAll(file));
+  std::istringstream in(ReadTextFile(file));
   for (std::string line; std::getline(in, line);) listed.insert(line);
   if (listed.count(address) > 0) return;
   fs::create_directories(options_.mail_root);
@@ -130,7 +123,7 @@ void DovecotServer::DeliverToJunk(const std::string& address) {
 }
 
 std::string DovecotServer::Log() const {
-  return ReadAll(options_.dir / "dovecot.log") + ReadAll(options_.dir / "stdout.log");
+  return ReadTextFile(options_.dir / "dovecot.log") + ReadTextFile(options_.dir / "stdout.log");
 }
 
 }  // namespace postwork::devenv

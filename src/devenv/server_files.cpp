@@ -9,9 +9,13 @@
 namespace postwork::devenv {
 namespace fs = std::filesystem;
 
+std::string ReadTextFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 std::string ReadTail(const fs::path& file) {
-  std::ifstream in(file);
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string all = ReadTextFile(file);
   return all.size() > 600 ? all.substr(all.size() - 600) : all;
 }
 

@@ -7,6 +7,8 @@
 
 namespace postwork::devenv {
 
+// The whole file ("" when it cannot be read).
+std::string ReadTextFile(const std::filesystem::path& path);
 // The end of a server's log, for an error message.
 std::string ReadTail(const std::filesystem::path& file);
 // Gives `dir` and everything under it to uid:gid (a server that drops root).

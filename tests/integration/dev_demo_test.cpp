@@ -33,6 +33,11 @@ size_t CountFiles(const fs::path& dir) {
   return n;
 }
 
+// The single number a query returns.
+int64_t Count(pg::Connection& db, const std::string& sql, const pg::Params& params = {}) {
+  return db.Exec(sql, params).GetInt(0, 0);
+}
+
 // What the last run printed (the log holds every run's lines).
 std::string LastMatch(const std::string& text, const char* pattern, int group) {
   std::string last;
@@ -110,17 +115,17 @@ TEST_F(DevDemoTest, SendsTheCampaignToItsSinkAndProcessesRepliesAndBounces) {
     EXPECT_EQ(m.GetInt(0, 2), 5);
     EXPECT_EQ(m.GetInt(0, 3), 12);
     EXPECT_EQ(m.GetInt(0, 4), 8);
-    EXPECT_EQ(db.Exec("SELECT count(*) FROM leads WHERE tenant_id = 'demo' AND status = 'replied'")
-                  .GetInt(0, 0),
-              15);
-    EXPECT_EQ(db.Exec("SELECT count(*) FROM suppressions WHERE tenant_id = 'demo' AND reason = "
-                      "'hard_bounce'")
-                  .GetInt(0, 0),
+    EXPECT_EQ(
+        Count(db, "SELECT count(*) FROM leads WHERE tenant_id = 'demo' AND status = 'replied'"),
+        15);
+    EXPECT_EQ(Count(db,
+                    "SELECT count(*) FROM suppressions WHERE tenant_id = 'demo' AND reason = "
+                    "'hard_bounce'"),
               12);
     // Both mailboxes sent half of the campaign.
-    EXPECT_EQ(db.Exec("SELECT count(DISTINCT email_account_id) FROM email_deliveries WHERE "
-                      "tenant_id = 'demo' AND status IN ('sent', 'bounced')")
-                  .GetInt(0, 0),
+    EXPECT_EQ(Count(db,
+                    "SELECT count(DISTINCT email_account_id) FROM email_deliveries WHERE "
+                    "tenant_id = 'demo' AND status IN ('sent', 'bounced')"),
               2);
     // The key file dev created is private; the stored password column holds no plain text.
     auto perms = fs::status(dir_ / "data" / "secret.key").permissions();
@@ -129,11 +134,11 @@ TEST_F(DevDemoTest, SendsTheCampaignToItsSinkAndProcessesRepliesAndBounces) {
     // Warmup between ana@ and ben@ (whose mail lands in Junk): both sent and
     // received, ben's mail rescued from Junk, replies in thread.
     auto count = [&](const std::string& email, const std::string& type) {
-      return db.Exec("SELECT count(*) FROM warmup_events e JOIN email_accounts a ON a.id = "
-                     "e.email_account_id WHERE e.tenant_id = 'demo' AND a.email = $1 AND "
-                     "e.type = $2",
-                     {email, type})
-          .GetInt(0, 0);
+      return Count(db,
+                   "SELECT count(*) FROM warmup_events e JOIN email_accounts a ON a.id = "
+                   "e.email_account_id WHERE e.tenant_id = 'demo' AND a.email = $1 AND "
+                   "e.type = $2",
+                   {email, type});
     };
     for (const char* email : {"ana@outreach-demo.test", "ben@outreach-demo.test"}) {
       EXPECT_GT(count(email, "sent"), 0) << email;
@@ -142,18 +147,18 @@ TEST_F(DevDemoTest, SendsTheCampaignToItsSinkAndProcessesRepliesAndBounces) {
     EXPECT_GT(count("ben@outreach-demo.test", "landed_spam"), 0);
     EXPECT_GT(count("ben@outreach-demo.test", "rescued"), 0);
     EXPECT_GT(count("ana@outreach-demo.test", "landed_inbox"), 0);
-    EXPECT_GT(db.Exec("SELECT count(*) FROM warmup_events WHERE tenant_id = 'demo' AND type = "
-                      "'replied'")
-                  .GetInt(0, 0),
+    EXPECT_GT(Count(db,
+                    "SELECT count(*) FROM warmup_events WHERE tenant_id = 'demo' AND type = "
+                    "'replied'"),
               0);
-    EXPECT_EQ(db.Exec("SELECT count(*) FROM jobs WHERE tenant_id = 'demo' AND queue = "
-                      "'queue:warmup:process' AND status = 'failed'")
-                  .GetInt(0, 0),
+    EXPECT_EQ(Count(db,
+                    "SELECT count(*) FROM jobs WHERE tenant_id = 'demo' AND queue = "
+                    "'queue:warmup:process' AND status = 'failed'"),
               0);
     // The accounts read their mailboxes with an encrypted IMAP password.
-    EXPECT_EQ(db.Exec("SELECT count(*) FROM email_accounts WHERE tenant_id = 'demo' AND "
-                      "imap_security = 'none' AND imap_password_enc IS NOT NULL")
-                  .GetInt(0, 0),
+    EXPECT_EQ(Count(db,
+                    "SELECT count(*) FROM email_accounts WHERE tenant_id = 'demo' AND "
+                    "imap_security = 'none' AND imap_password_enc IS NOT NULL"),
               2);
     EXPECT_NE(Slurp(log).find("warmup: sent"), std::string::npos);
   }
@@ -169,13 +174,12 @@ TEST_F(DevDemoTest, SendsTheCampaignToItsSinkAndProcessesRepliesAndBounces) {
     pg::Connection db(url2);
     std::string last_imap = LastMatch(Slurp(log), R"(IMAP +127\.0\.0\.1:(\d+))", 1);
     ASSERT_FALSE(last_imap.empty()) << Slurp(log);
-    EXPECT_EQ(db.Exec("SELECT count(*) FROM email_accounts WHERE tenant_id = 'demo' AND "
-                      "imap_port = $1",
-                      {last_imap})
-                  .GetInt(0, 0),
+    EXPECT_EQ(Count(db,
+                    "SELECT count(*) FROM email_accounts WHERE tenant_id = 'demo' AND "
+                    "imap_port = $1",
+                    {last_imap}),
               2);
-    EXPECT_EQ(db.Exec("SELECT count(*) FROM warmup_configs WHERE tenant_id = 'demo'").GetInt(0, 0),
-              2);
+    EXPECT_EQ(Count(db, "SELECT count(*) FROM warmup_configs WHERE tenant_id = 'demo'"), 2);
   }
   again.Signal(SIGINT);
   EXPECT_EQ(again.Wait(std::chrono::seconds(60)), 0) << Slurp(log);

@@ -4,20 +4,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
+
+#include "devenv/server_files.hpp"
 
 namespace postwork::test_support {
 namespace fs = std::filesystem;
-namespace {
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-}  // namespace
 
 ImapServer::ImapServer(std::vector<ImapUser> users) {
   std::string templ = (fs::temp_directory_path() / "postwork-imap-XXXXXX").string();
@@ -54,7 +46,7 @@ std::vector<MaildirMessage> ImapServer::Messages(const std::string& address,
       if (!entry.is_regular_file()) continue;
       std::string name = entry.path().filename().string();
       size_t info = name.find(":2,");
-      out.push_back({.bytes = ReadFile(entry.path()),
+      out.push_back({.bytes = devenv::ReadTextFile(entry.path()),
                      .flags = info == std::string::npos ? "" : name.substr(info + 3),
                      .is_new = std::string_view(sub) == "new"});
     }
