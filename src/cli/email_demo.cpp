@@ -235,10 +235,13 @@ void EmailDemo::Run() {
         last = line;
       }
       if (injected && m.GetInt(0, 6) == 0) {
+        std::string warmup = options_.imap ? " (warmup mail: " + options_.maildir +
+                                                 "/ana@outreach-demo.test and ben@..., see "
+                                                 "`postwork warmup status --tenant demo`)"
+                                           : "";
         log::Info("email demo: done. Each recipient's messages are in " + options_.maildir +
-                  "/<address>/new (the warmup mailboxes: " + options_.maildir +
-                  "/ana@outreach-demo.test and ben@...); see the dashboard, `postwork stats`, "
-                  "`postwork warmup status --tenant demo` or `postwork jobs list --tenant demo "
+                  "/<address>/new" + warmup +
+                  "; see the dashboard, `postwork stats` or `postwork jobs list --tenant demo "
                   "--queue email-sending`");
         return;
       }
