@@ -12,6 +12,8 @@
 #include <atomic>
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <optional>
 
 #include "app/handlers.hpp"
 #include "app/log.hpp"
@@ -19,6 +21,7 @@
 #include "cli/email_demo.hpp"
 #include "cli/signals.hpp"
 #include "core/worker.hpp"
+#include "devenv/dovecot_server.hpp"
 #include "devenv/servers.hpp"
 #include "http/dashboard_server.hpp"
 #include "http/worker_server.hpp"
@@ -41,6 +44,61 @@ std::string RandomToken() {
   }
   return out;
 }
+
+// The demo's mail servers: an SMTP sink delivering each recipient's copy into
+// <root>/mail/<address>/, and dovecot serving the demo's mailboxes from there
+// with passwords made for this run. Without dovecot (package dovecot-imapd)
+// the demo runs without its warmup part.
+class DemoMailServers {
+ public:
+  explicit DemoMailServers(const fs::path& root) {
+    std::vector<devenv::DovecotUser> users;
+    for (const DemoMailbox& box : EmailDemo::kMailboxes) {
+      users.push_back({.address = box.address, .password = RandomToken()});
+    }
+    try {
+      // First: it gives the mail root to the user it runs as, and the sink's
+      // deliveries take the owner of the root.
+      imap_.emplace(devenv::DovecotServerOptions{
+          .dir = root / "imap", .mail_root = root / "mail", .users = users});
+      imap_->DeliverToJunk(EmailDemo::kJunkMailbox);
+      imap_->Start();
+      for (const auto& u : users) passwords_[u.address] = u.password;
+    } catch (const std::exception& e) {
+      log::Warn(std::string("no IMAP server for the demo, so no warmup: ") + e.what());
+      imap_.reset();
+    }
+    sink_.emplace(devenv::SmtpSinkOptions{
+        .maildir = root / "mail", .delivery = devenv::SmtpSinkOptions::Delivery::kPerRecipient});
+    sink_->Start();
+  }
+  ~DemoMailServers() { Stop(); }
+  void Stop() {
+    if (sink_) sink_->Stop();
+    if (imap_) imap_->Stop();
+  }
+  const devenv::SmtpSinkServer& sink() const { return *sink_; }
+  std::optional<DemoImap> imap() const {
+    if (!imap_) return std::nullopt;
+    return DemoImap{.port = imap_->port(), .passwords = passwords_};
+  }
+  std::string Describe() const {
+    std::string text = "  SMTP sink   127.0.0.1:" + std::to_string(sink_->port()) +
+                       "   (messages: " + (sink_->maildir() / "<recipient>" / "new").string() +
+                       ")\n";
+    if (imap_) {
+      text += "  IMAP        127.0.0.1:" + std::to_string(imap_->port()) +
+              "   (dovecot: the demo mailboxes; " + EmailDemo::kJunkMailbox +
+              " gets its mail in Junk)\n";
+    }
+    return text;
+  }
+
+ private:
+  std::optional<devenv::DovecotServer> imap_;
+  std::optional<devenv::SmtpSinkServer> sink_;
+  std::map<std::string, std::string> passwords_;
+};
 
 // The configured address, or a free port on the same host when it is taken.
 std::unique_ptr<http::DashboardServer> StartDashboard(http::DashboardOptions options) {
@@ -71,7 +129,7 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
   cmd->add_option("--dashboard", *dashboard_listen,
                   "The dashboard's HOST:PORT (default 127.0.0.1:8080, or a free port if taken)");
   cmd->add_flag("--no-demo", *no_demo,
-                "Do not seed the demo tenant, start the SMTP sink or enqueue demo jobs");
+                "Do not seed the demo tenant, start its SMTP and IMAP servers or enqueue demo jobs");
   cmd->callback([&ctx, &exit_code, dir, concurrency, http_listen, dashboard_listen, no_demo] {
     auto cfg = ctx.Load();
     fs::path root = fs::absolute(*dir);
@@ -84,11 +142,8 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
     redis.Start();
     postgres.Start();
     // The demo's mailboxes send to a private SMTP sink, never to the world.
-    std::optional<devenv::SmtpSinkServer> sink;
-    if (!*no_demo) {
-      sink.emplace(devenv::SmtpSinkOptions{.maildir = root / "mail"});
-      sink->Start();
-    }
+    std::optional<DemoMailServers> mail;
+    if (!*no_demo) mail.emplace(root);
     // Account passwords need a key: without POSTWORK_SECRET_KEY, dev keeps one
     // in its folder (created once, mode 0600).
     const char* env_key = std::getenv("POSTWORK_SECRET_KEY");
@@ -137,9 +192,7 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
               << "  endpoints   " << endpoints.url() << "/health  /ready  /metrics\n"
               << "  dashboard   " << dashboard->url() << "/"
               << (generated_token ? "   (token for actions: " + token + ")" : "") << "\n"
-              << (sink ? "  SMTP sink   127.0.0.1:" + std::to_string(sink->port()) + "   (messages: " +
-                             (root / "mail" / "new").string() + ")\n"
-                       : std::string())
+              << (mail ? mail->Describe() : std::string())
               << "\n"
               << "In another terminal:\n"
               << "  export POSTWORK_REDIS_URL=" << redis.url() << "\n"
@@ -157,16 +210,17 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
       log::Info("enqueued 22 demo jobs on queue:diagnostic (one retries once, one dead-letters)");
       email_demo.emplace(EmailDemoOptions{.database_url = postgres.url(),
                                           .redis_url = redis.url(),
-                                          .smtp_port = sink->port(),
-                                          .maildir = sink->maildir().string(),
-                                          .settings = cfg.email});
+                                          .smtp_port = mail->sink().port(),
+                                          .maildir = mail->sink().maildir().string(),
+                                          .settings = cfg.email,
+                                          .imap = mail->imap()});
       email_demo->Start();
     }
     worker.Run();
     email_demo.reset();
     dashboard.reset();
     log::Info("stopping PostgreSQL and Redis");
-    if (sink) sink->Stop();
+    if (mail) mail->Stop();
     postgres.Stop();
     redis.Stop();
     exit_code = 0;

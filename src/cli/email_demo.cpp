@@ -7,6 +7,7 @@
 
 #include "app/email_accounts.hpp"
 #include "app/log.hpp"
+#include "cli/demo_warmup.hpp"
 #include "pg/connection.hpp"
 #include "postwork/client.hpp"
 
@@ -102,31 +103,41 @@ std::string BounceRaw(const SentDelivery& d, int n, bool hard) {
 EmailDemo::EmailDemo(EmailDemoOptions options) : options_(std::move(options)) {}
 EmailDemo::~EmailDemo() { Stop(); }
 
+std::vector<std::string> EmailDemo::UpsertAccounts() {
+  pg::Connection conn(options_.database_url);
+  std::vector<std::string> ids;
+  for (const DemoMailbox& box : kMailboxes) {
+    app::NewEmailAccount account{.tenant_id = kTenant,
+                                 .email = box.address,
+                                 .display_name = box.name,
+                                 .smtp_host = "127.0.0.1",
+                                 .smtp_port = options_.smtp_port,
+                                 .smtp_security = "none",
+                                 .daily_limit = options_.leads,
+                                 .min_gap_seconds = 0};
+    if (options_.imap) {
+      account.imap_host = "127.0.0.1";
+      account.imap_port = options_.imap->port;
+      account.imap_security = "none";
+      account.imap_username = box.address;
+      account.imap_password = options_.imap->passwords.at(box.address);
+    }
+    ids.push_back(app::AddEmailAccount(conn, account, options_.settings).id);
+  }
+  return ids;
+}
+
 bool EmailDemo::Seed() {
+  // Every run: the sink and the IMAP server listen on new ports, and the IMAP
+  // passwords are new.
+  account_ids_ = UpsertAccounts();
+  const auto& accounts = account_ids_;
   pg::Connection conn(options_.database_url);
   auto existing = conn.Exec("SELECT id FROM campaigns WHERE tenant_id = $1 ORDER BY created_at LIMIT 1",
                             {kTenant});
   if (existing.rows() > 0) {
     campaign_id_ = existing.Get(0, 0);
-    // The sink listens on a new port each run.
-    conn.Exec("UPDATE email_accounts SET smtp_port = $2 WHERE tenant_id = $1",
-              {kTenant, std::to_string(options_.smtp_port)});
     return false;
-  }
-  std::vector<std::string> accounts;
-  for (auto [email, name] : {std::pair{"ana@outreach-demo.test", "Ana Ruiz"},
-                             std::pair{"ben@outreach-demo.test", "Ben Okafor"}}) {
-    accounts.push_back(app::AddEmailAccount(conn,
-                                            {.tenant_id = kTenant,
-                                             .email = email,
-                                             .display_name = name,
-                                             .smtp_host = "127.0.0.1",
-                                             .smtp_port = options_.smtp_port,
-                                             .smtp_security = "none",
-                                             .daily_limit = options_.leads,
-                                             .min_gap_seconds = 0},
-                                            options_.settings)
-                           .id);
   }
   pg::InTransaction(conn, [&] {
     conn.Exec("UPDATE tenants SET name = 'Demo outreach agency' WHERE id = $1", {kTenant});
@@ -208,7 +219,8 @@ void EmailDemo::Run() {
           "SELECT coalesce(sent, 0), coalesce(replies, 0), coalesce(auto_replies, 0), "
           "coalesce(hard_bounces, 0), coalesce(soft_bounces, 0), coalesce(suppressed, 0) + "
           "coalesce(skipped, 0), (SELECT count(*) FROM jobs WHERE tenant_id = $1 AND status IN "
-          "('queued', 'running', 'retry_scheduled')), (SELECT count(*) FROM leads WHERE "
+          "('queued', 'running', 'retry_scheduled') AND run_at < now() + interval '1 minute'), "
+          "(SELECT count(*) FROM leads WHERE "
           "tenant_id = $1) FROM (SELECT 1) one LEFT JOIN campaign_metrics cm ON "
           "cm.tenant_id = $1 AND cm.campaign_id = $2",
           {kTenant, campaign_id_});
@@ -217,13 +229,19 @@ void EmailDemo::Run() {
           "skipped {}, jobs pending {}",
           m.Get(0, 0), m.Get(0, 7), m.Get(0, 1), m.Get(0, 2), m.Get(0, 3), m.Get(0, 4),
           m.Get(0, 5), m.Get(0, 6));
+      if (auto warmup = DemoWarmupProgress(conn, kTenant)) line += "; " + *warmup;
       if (line != last) {
         log::Info(line);
         last = line;
       }
       if (injected && m.GetInt(0, 6) == 0) {
-        log::Info("email demo: done. The messages are in " + options_.maildir +
-                  "/new; see the dashboard, `postwork stats` or `postwork jobs list --tenant demo "
+        std::string warmup = options_.imap ? " (warmup mail: " + options_.maildir +
+                                                 "/ana@outreach-demo.test and ben@..., see "
+                                                 "`postwork warmup status --tenant demo`)"
+                                           : "";
+        log::Info("email demo: done. Each recipient's messages are in " + options_.maildir +
+                  "/<address>/new" + warmup +
+                  "; see the dashboard, `postwork stats` or `postwork jobs list --tenant demo "
                   "--queue email-sending`");
         return;
       }
@@ -237,6 +255,14 @@ void EmailDemo::Run() {
 
 void EmailDemo::Start() {
   Seed();
+  if (options_.imap) {
+    pg::Connection conn(options_.database_url);
+    SeedDemoWarmup(conn, {.tenant_id = kTenant,
+                          .account_ids = account_ids_,
+                          .redis_url = options_.redis_url,
+                          .database_url = options_.database_url,
+                          .spread_seconds = options_.warmup_spread_seconds});
+  }
   thread_ = std::thread([this] { Run(); });
 }
 

@@ -20,11 +20,16 @@ FROM warmup_account_stats WHERE ($1 = '' OR tenant_id = $1) ORDER BY tenant_id, 
 void AddPlan(CLI::App& warmup, Context& ctx, int& exit_code) {
   struct Flags {
     std::string date, tenant;
+    int spread_seconds = 0;
   };
   auto flags = std::make_shared<Flags>();
   auto* plan = warmup.add_subcommand("plan", "Create the day's warmup jobs (idempotent)");
   plan->add_option("--date", flags->date, "YYYY-MM-DD (default: today, UTC)");
   plan->add_option("--tenant", flags->tenant, "Only this tenant's accounts");
+  plan->add_option("--spread-seconds", flags->spread_seconds,
+                   "Run the day's jobs within this many seconds from now instead of over the "
+                   "window (demos, trials)")
+      ->check(CLI::Range(1, 86400));
   plan->add_flag("--json", ctx.json, "Machine-readable output");
   plan->callback([&ctx, &exit_code, flags] {
     int64_t now_ms = core::SystemClock::Instance().NowMs();
@@ -45,7 +50,10 @@ void AddPlan(CLI::App& warmup, Context& ctx, int& exit_code) {
                                 .database_url = cfg.database_url,
                                 .max_attempts_by_queue = cfg.worker.max_attempts_by_queue});
     auto s = handlers::warmup::PlanWarmupDay(
-        conn, client, {.date = date, .tenant_id = flags->tenant, .now_ms = now_ms});
+        conn, client, {.date = date,
+                         .tenant_id = flags->tenant,
+                         .now_ms = now_ms,
+                         .spread_seconds = flags->spread_seconds});
     std::string day = handlers::warmup::FormatDate(date);
     if (ctx.json) {
       std::cout << nlohmann::json{{"date", day},

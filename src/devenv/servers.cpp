@@ -9,22 +9,22 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <stdexcept>
 
+#include "devenv/server_files.hpp"
 #include "pg/connection.hpp"
 #include "postwork/error.hpp"
 #include "redis/connection.hpp"
 #include "redis/url.hpp"
 
+namespace postwork::embedded {
+const std::map<std::string, std::string_view>& aiosmtpd_handlers();
+}  // namespace postwork::embedded
+
 namespace postwork::devenv {
 namespace fs = std::filesystem;
 namespace {
-
-std::string ReadTail(const fs::path& file) {
-  std::ifstream in(file);
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return all.size() > 600 ? all.substr(all.size() - 600) : all;
-}
 
 fs::path FindPostgresBin() {
   std::vector<fs::path> found;
@@ -42,16 +42,6 @@ fs::path FindPostgresBin() {
   return found.back();
 }
 
-void ChownTree(const fs::path& dir, uid_t uid, gid_t gid) {
-  if (::chown(dir.c_str(), uid, gid) != 0) {
-    throw std::runtime_error("cannot chown " + dir.string());
-  }
-  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-    if (::lchown(entry.path().c_str(), uid, gid) != 0) {
-      throw std::runtime_error("cannot chown " + entry.path().string());
-    }
-  }
-}
 // True once something on 127.0.0.1:port answers with an SMTP greeting.
 bool SmtpGreets(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -196,15 +186,36 @@ std::string PostgresServer::url(const std::string& database) const {
 SmtpSinkServer::SmtpSinkServer(SmtpSinkOptions options) : options_(std::move(options)) {}
 SmtpSinkServer::~SmtpSinkServer() { Stop(); }
 
+void WriteMaildirDeliveryModule(const fs::path& dir) {
+  static constexpr const char* kModule = "postwork_maildir.py";
+  const auto& files = embedded::aiosmtpd_handlers();
+  auto found = files.find(kModule);
+  if (found == files.end()) throw std::logic_error("postwork_maildir.py is not embedded");
+  fs::create_directories(dir);
+  WriteTextFile(dir / kModule, std::string(found->second));
+}
+
 void SmtpSinkServer::Start() {
-  for (const char* sub : {"new", "cur", "tmp"}) fs::create_directories(options_.maildir / sub);
+  using Delivery = SmtpSinkOptions::Delivery;
+  fs::create_directories(options_.maildir);
+  std::vector<std::string> env;
+  std::string handler = "aiosmtpd.handlers.Mailbox";
+  if (options_.delivery == Delivery::kPerRecipient) {
+    fs::path module_dir = options_.maildir.parent_path() / "smtp-sink";
+    WriteMaildirDeliveryModule(module_dir);
+    env = {"PYTHONPATH=" + module_dir.string(), "PYTHONDONTWRITEBYTECODE=1"};
+    handler = kMaildirDeliveryHandler;
+  } else {
+    for (const char* sub : {"new", "cur", "tmp"}) fs::create_directories(options_.maildir / sub);
+  }
   if (options_.port == 0) options_.port = FreePort();
   auto log = options_.maildir.parent_path() / "smtp-sink.log";
   process_ = ChildProcess(SpawnOptions{
       .argv = {"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l",
-               "127.0.0.1:" + std::to_string(options_.port), "-c", "aiosmtpd.handlers.Mailbox",
+               "127.0.0.1:" + std::to_string(options_.port), "-c", handler,
                options_.maildir.string()},
-      .log_file = log.string()});
+      .log_file = log.string(),
+      .env = env});
   bool up = WaitUntil([&] { return !process_.Running() || SmtpGreets(options_.port); },
                       std::chrono::seconds(20));
   if (!up || !process_.Running()) {
@@ -219,11 +230,10 @@ void SmtpSinkServer::Stop() { process_.Stop(std::chrono::seconds(5)); }
 size_t SmtpSinkServer::MessageCount() const {
   size_t n = 0;
   std::error_code ec;
-  for (const char* sub : {"new", "cur"}) {
-    for (fs::directory_iterator it(options_.maildir / sub, ec), end; !ec && it != end;
-         it.increment(ec)) {
-      ++n;
-    }
+  for (fs::recursive_directory_iterator it(options_.maildir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    auto folder = it->path().parent_path().filename();
+    if (it->is_regular_file(ec) && (folder == "new" || folder == "cur")) ++n;
   }
   return n;
 }

@@ -72,13 +72,27 @@ class PostgresServer {
   std::optional<gid_t> gid_;
 };
 
-// A local SMTP server that accepts every message into a Maildir: Debian's
-// aiosmtpd (`python3 -m aiosmtpd ... -c aiosmtpd.handlers.Mailbox DIR`). The
-// dev demo's accounts send here, so `postwork dev` never mails the world.
+// A local SMTP server that accepts every message: Debian's aiosmtpd
+// (`python3 -m aiosmtpd`). The dev demo's accounts send here, so `postwork
+// dev` never mails the world.
+//   kSingleMaildir   aiosmtpd.handlers.Mailbox: everything in maildir/new
+//   kPerRecipient    postwork_maildir.MaildirDelivery (share/aiosmtpd, embedded
+//                    in the binary): each recipient's copy in
+//                    maildir/<address>/, the layout DovecotServer serves;
+//                    addresses listed in maildir/junk-recipients get it in
+//                    their .Junk/ folder
 struct SmtpSinkOptions {
-  std::filesystem::path maildir;  // created; messages land in maildir/new
+  enum class Delivery { kSingleMaildir, kPerRecipient };
+  std::filesystem::path maildir;  // created; the Maildir, or the root of the Maildirs
   int port = 0;                   // 0 = a free port
+  Delivery delivery = Delivery::kSingleMaildir;
 };
+
+// The aiosmtpd handler class (`-c`) of per-recipient delivery, and the module
+// it needs on PYTHONPATH: WriteMaildirDeliveryModule(dir) writes the embedded
+// postwork_maildir.py into dir.
+inline constexpr const char* kMaildirDeliveryHandler = "postwork_maildir.MaildirDelivery";
+void WriteMaildirDeliveryModule(const std::filesystem::path& dir);
 
 class SmtpSinkServer {
  public:
@@ -88,7 +102,7 @@ class SmtpSinkServer {
   void Stop();
   int port() const { return options_.port; }
   const std::filesystem::path& maildir() const { return options_.maildir; }
-  // Messages stored so far (files in maildir/new and maildir/cur).
+  // Messages stored so far (files in the new/ and cur/ folders under maildir).
   size_t MessageCount() const;
 
  private:

@@ -1,6 +1,8 @@
-// `postwork dev` (what `make run` starts): its own Redis, PostgreSQL and SMTP
-// sink, the demo tenant's 1,000 sends delivered to the sink, replies and
-// bounces processed, and a second run on the same folder sending nothing twice.
+// `postwork dev` (what `make run` starts): its own Redis, PostgreSQL, SMTP sink
+// and IMAP server, the demo tenant's 1,000 sends delivered to the sink (one
+// Maildir per recipient), replies and bounces processed, warmup between the two
+// demo mailboxes (with a rescue from Junk), and a second run on the same folder
+// sending nothing twice.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -28,6 +30,34 @@ size_t CountFiles(const fs::path& dir) {
   size_t n = 0;
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) ++n;
+  return n;
+}
+
+// The single number a query returns.
+int64_t Count(pg::Connection& db, const std::string& sql, const pg::Params& params = {}) {
+  return db.Exec(sql, params).GetInt(0, 0);
+}
+
+// What the last run printed (the log holds every run's lines).
+std::string LastMatch(const std::string& text, const char* pattern, int group) {
+  std::string last;
+  std::regex re(pattern);
+  for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) {
+    last = (*it)[group].str();
+  }
+  return last;
+}
+
+// Campaign messages: one Maildir per lead under the sink's root (the demo's
+// own mailboxes hold warmup mail, not counted).
+size_t CampaignMessages(const fs::path& root) {
+  size_t n = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (!it->is_directory() || name.find("@outreach-demo.test") != std::string::npos) continue;
+    n += CountFiles(it->path() / "new") + CountFiles(it->path() / "cur");
+  }
   return n;
 }
 
@@ -62,10 +92,7 @@ class DevDemoTest : public ::testing::Test {
         },
         std::chrono::seconds(180));
     EXPECT_TRUE(done && dev.Running()) << Slurp(log);
-    std::smatch m;
-    std::string text = Slurp(log);
-    EXPECT_TRUE(std::regex_search(text, m, std::regex(R"(postgresql://\S+/postwork)")));
-    return m.size() ? m.str(0) : "";
+    return LastMatch(Slurp(log), R"(postgresql://\S+/postwork)", 0);
   }
   fs::path dir_;
 };
@@ -75,8 +102,8 @@ TEST_F(DevDemoTest, SendsTheCampaignToItsSinkAndProcessesRepliesAndBounces) {
   devenv::ChildProcess dev;
   std::string url = RunUntilDone(dev, log, 1);
   ASSERT_FALSE(url.empty());
-  fs::path maildir = dir_ / "data" / "mail" / "new";
-  EXPECT_EQ(CountFiles(maildir), 1000u);
+  fs::path mail = dir_ / "data" / "mail";
+  EXPECT_EQ(CampaignMessages(mail), 1000u);
   {
     pg::Connection db(url);
     auto m = db.Exec(
@@ -88,29 +115,72 @@ TEST_F(DevDemoTest, SendsTheCampaignToItsSinkAndProcessesRepliesAndBounces) {
     EXPECT_EQ(m.GetInt(0, 2), 5);
     EXPECT_EQ(m.GetInt(0, 3), 12);
     EXPECT_EQ(m.GetInt(0, 4), 8);
-    EXPECT_EQ(db.Exec("SELECT count(*) FROM leads WHERE tenant_id = 'demo' AND status = 'replied'")
-                  .GetInt(0, 0),
-              15);
-    EXPECT_EQ(db.Exec("SELECT count(*) FROM suppressions WHERE tenant_id = 'demo' AND reason = "
-                      "'hard_bounce'")
-                  .GetInt(0, 0),
+    EXPECT_EQ(
+        Count(db, "SELECT count(*) FROM leads WHERE tenant_id = 'demo' AND status = 'replied'"),
+        15);
+    EXPECT_EQ(Count(db,
+                    "SELECT count(*) FROM suppressions WHERE tenant_id = 'demo' AND reason = "
+                    "'hard_bounce'"),
               12);
     // Both mailboxes sent half of the campaign.
-    EXPECT_EQ(db.Exec("SELECT count(DISTINCT email_account_id) FROM email_deliveries WHERE "
-                      "tenant_id = 'demo' AND status IN ('sent', 'bounced')")
-                  .GetInt(0, 0),
+    EXPECT_EQ(Count(db,
+                    "SELECT count(DISTINCT email_account_id) FROM email_deliveries WHERE "
+                    "tenant_id = 'demo' AND status IN ('sent', 'bounced')"),
               2);
     // The key file dev created is private; the stored password column holds no plain text.
     auto perms = fs::status(dir_ / "data" / "secret.key").permissions();
     EXPECT_EQ(perms & (fs::perms::group_all | fs::perms::others_all), fs::perms::none);
+
+    // Warmup between ana@ and ben@ (whose mail lands in Junk): both sent and
+    // received, ben's mail rescued from Junk, replies in thread.
+    auto count = [&](const std::string& email, const std::string& type) {
+      return Count(db,
+                   "SELECT count(*) FROM warmup_events e JOIN email_accounts a ON a.id = "
+                   "e.email_account_id WHERE e.tenant_id = 'demo' AND a.email = $1 AND "
+                   "e.type = $2",
+                   {email, type});
+    };
+    for (const char* email : {"ana@outreach-demo.test", "ben@outreach-demo.test"}) {
+      EXPECT_GT(count(email, "sent"), 0) << email;
+      EXPECT_GT(count(email, "received"), 0) << email;
+    }
+    EXPECT_GT(count("ben@outreach-demo.test", "landed_spam"), 0);
+    EXPECT_GT(count("ben@outreach-demo.test", "rescued"), 0);
+    EXPECT_GT(count("ana@outreach-demo.test", "landed_inbox"), 0);
+    EXPECT_GT(Count(db,
+                    "SELECT count(*) FROM warmup_events WHERE tenant_id = 'demo' AND type = "
+                    "'replied'"),
+              0);
+    EXPECT_EQ(Count(db,
+                    "SELECT count(*) FROM jobs WHERE tenant_id = 'demo' AND queue = "
+                    "'queue:warmup:process' AND status = 'failed'"),
+              0);
+    // The accounts read their mailboxes with an encrypted IMAP password.
+    EXPECT_EQ(Count(db,
+                    "SELECT count(*) FROM email_accounts WHERE tenant_id = 'demo' AND "
+                    "imap_security = 'none' AND imap_password_enc IS NOT NULL"),
+              2);
+    EXPECT_NE(Slurp(log).find("warmup: sent"), std::string::npos);
   }
   dev.Signal(SIGINT);
   EXPECT_EQ(dev.Wait(std::chrono::seconds(60)), 0) << Slurp(log);
 
-  // A second run on the same folder seeds nothing and sends nothing again.
+  // A second run on the same folder seeds nothing and sends nothing again; the
+  // accounts follow the new servers' ports.
   devenv::ChildProcess again;
-  RunUntilDone(again, log, 2);
-  EXPECT_EQ(CountFiles(maildir), 1000u);
+  std::string url2 = RunUntilDone(again, log, 2);
+  EXPECT_EQ(CampaignMessages(mail), 1000u);
+  {
+    pg::Connection db(url2);
+    std::string last_imap = LastMatch(Slurp(log), R"(IMAP +127\.0\.0\.1:(\d+))", 1);
+    ASSERT_FALSE(last_imap.empty()) << Slurp(log);
+    EXPECT_EQ(Count(db,
+                    "SELECT count(*) FROM email_accounts WHERE tenant_id = 'demo' AND "
+                    "imap_port = $1",
+                    {last_imap}),
+              2);
+    EXPECT_EQ(Count(db, "SELECT count(*) FROM warmup_configs WHERE tenant_id = 'demo'"), 2);
+  }
   again.Signal(SIGINT);
   EXPECT_EQ(again.Wait(std::chrono::seconds(60)), 0) << Slurp(log);
 }

@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "devenv/servers.hpp"
 #include "support/self_signed_cert.hpp"
 
 extern char** environ;
@@ -131,13 +132,13 @@ void SmtpSink::Start(Handler handler, Tls tls, const std::filesystem::path& deli
   std::string python = PythonExecutable();
   std::string listen = "127.0.0.1:" + std::to_string(port_);
   std::string maildir = (dir_ / "maildir").string();
-  std::string handler_class = handler == Handler::kMailbox ? "aiosmtpd.handlers.Mailbox"
-                              : handler == Handler::kScripted
-                                  ? "postwork_smtp_handlers.ScriptedMailbox"
-                                  : "postwork_smtp_handlers.MaildirDelivery";
+  std::string handler_class = handler == Handler::kMailbox    ? "aiosmtpd.handlers.Mailbox"
+                              : handler == Handler::kScripted ? "postwork_smtp_handlers.ScriptedMailbox"
+                                                              : devenv::kMaildirDeliveryHandler;
   if (handler == Handler::kMaildirDelivery) {
     if (delivery_root.empty()) throw std::runtime_error("SmtpSink: kMaildirDelivery needs a root");
     maildir = delivery_root.string();
+    devenv::WriteMaildirDeliveryModule(dir_);  // the product's handler, embedded in postwork_lib
   }
   std::string log = (dir_ / "server.log").string();
   std::vector<std::string> args = {python, "-m", "aiosmtpd", "-n", "-l", listen};
@@ -156,7 +157,8 @@ void SmtpSink::Start(Handler handler, Tls tls, const std::filesystem::path& deli
     if (entry.rfind("PYTHONPATH=", 0) == 0 || entry.rfind("PYTHONDONTWRITEBYTECODE=", 0) == 0) continue;
     env_strings.emplace_back(entry);
   }
-  env_strings.push_back(std::string("PYTHONPATH=") + POSTWORK_SOURCE_DIR + "/tests/support");
+  env_strings.push_back(std::string("PYTHONPATH=") + POSTWORK_SOURCE_DIR + "/tests/support:" +
+                        dir_.string());
   env_strings.push_back("PYTHONDONTWRITEBYTECODE=1");  // keep the source tree clean
 
   // Everything the child needs is prepared before fork(): only

@@ -25,8 +25,9 @@ class SmtpSink {
   enum class Handler {
     kMailbox,   // aiosmtpd.handlers.Mailbox: accepts everything
     kScripted,  // tests/support/postwork_smtp_handlers.py ScriptedMailbox
-    // postwork_smtp_handlers.py MaildirDelivery: into per-recipient Maildirs
-    // under `delivery_root` (an ImapServer's mail root); Messages() is empty.
+    // The product's per-recipient delivery (devenv::kMaildirDeliveryHandler,
+    // share/aiosmtpd/postwork_maildir.py): into Maildirs under `delivery_root`
+    // (an ImapServer's mail root); Messages() is empty.
     kMaildirDelivery,
   };
 

@@ -113,6 +113,31 @@ TEST(WarmupPlan, NoJobsOnDaysOffOrAfterTheWindowAndPastMomentsMoveIntoWhatIsLeft
             0);
 }
 
+TEST(WarmupPlan, SpreadSecondsPutsTheDayWithinSecondsFromNowInTheSameOrder) {
+  auto utc = email::TimeZone::Load("UTC");
+  sys_days thursday = Day("2025-03-13");
+  int64_t now = Ms(thursday, 10);
+  DayPlanInput in = Input(*utc, thursday, Ms(thursday, 0));
+  auto day = PlanAccountDay(in);
+  in.now_ms = now;
+  in.spread_seconds = 20;
+  auto soon = PlanAccountDay(in);
+  ASSERT_EQ(soon.size(), day.size());
+  for (size_t i = 0; i < soon.size(); ++i) {
+    EXPECT_GE(soon[i].run_at_ms, now) << soon[i].kind << soon[i].step;
+    EXPECT_LT(soon[i].run_at_ms, now + 20'000) << soon[i].kind << soon[i].step;
+    if (soon[i].kind == "outbound" && i > 0 && day[i - 1].kind == "outbound") {
+      EXPECT_EQ(day[i].run_at_ms < day[i - 1].run_at_ms, soon[i].run_at_ms < soon[i - 1].run_at_ms);
+    }
+    // Each engagement run comes well after its inbox check (3 checks: 2.5 s).
+    if (soon[i].kind == "engagement") {
+      EXPECT_EQ(soon[i].run_at_ms - soon[i - 1].run_at_ms, 2500);
+    }
+  }
+  in.now_ms = Ms(thursday, 17);  // the window is over: still nothing
+  EXPECT_TRUE(PlanAccountDay(in).empty());
+}
+
 TEST(WarmupDates, ParseAndFormat) {
   EXPECT_EQ(FormatDate(ParseDate("2025-02-28")), "2025-02-28");
   for (const char* bad :

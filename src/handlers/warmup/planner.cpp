@@ -29,7 +29,8 @@ PlanSummary PlanWarmupDay(pg::Connection& conn, Client& client, const PlanReques
                         .zone = zone.get(),
                         .date = request.date,
                         .inbound_checks = config.inbound_checks_per_day,
-                        .now_ms = request.now_ms});
+                        .now_ms = request.now_ms,
+                        .spread_seconds = request.spread_seconds});
     ++summary.accounts;
     for (const PlannedJob& job : jobs) {
       nlohmann::json payload = {{"email_account_id", config.account_id},

@@ -20,6 +20,7 @@ struct PlanRequest {
   std::chrono::sys_days date{};  // each account's local calendar date
   std::string tenant_id{};       // "" = every tenant
   int64_t now_ms = 0;
+  int spread_seconds = 0;  // > 0: within [now, now + spread) (DayPlanInput)
 };
 
 struct PlanSummary {

@@ -20,13 +20,21 @@ struct Window {
   int64_t start_s, end_s;  // UTC epoch seconds of the local window on the date
 };
 
-// A moment of the planned window moved into what is left of it at `now_s`:
-// past moments are spread over [now, end) keeping their order.
-int64_t IntoRemaining(int64_t moment_s, const Window& w, int64_t now_s) {
-  if (now_s <= w.start_s) return moment_s;
+// Where the window's moments go: the window itself while it has not begun;
+// once it has, what is left of it; when asked, [now, now + spread).
+Window Target(const Window& w, int64_t now_s, int spread_s) {
+  if (spread_s > 0) return {.start_s = now_s, .end_s = now_s + spread_s};
+  return {.start_s = std::max(w.start_s, now_s), .end_s = w.end_s};
+}
+
+// A moment of the window moved into the target, keeping the moments' order;
+// in milliseconds, since a target of seconds has no room for rounding.
+int64_t IntoTargetMs(int64_t moment_s, const Window& w, const Window& target) {
+  if (target.start_s == w.start_s && target.end_s == w.end_s) return moment_s * 1000;
   double fraction =
       static_cast<double>(moment_s - w.start_s) / static_cast<double>(w.end_s - w.start_s);
-  return now_s + static_cast<int64_t>(fraction * static_cast<double>(w.end_s - now_s));
+  return target.start_s * 1000 +
+         static_cast<int64_t>(fraction * static_cast<double>(target.end_s - target.start_s) * 1000);
 }
 }  // namespace
 
@@ -65,14 +73,14 @@ std::vector<PlannedJob> PlanAccountDay(const DayPlanInput& in) {
   int64_t now_s = in.now_ms / 1000;
   if (w.end_s <= w.start_s || now_s >= w.end_s) return jobs;
   const int64_t length = w.end_s - w.start_s;
+  const Window target = Target(w, now_s, in.spread_seconds);
   std::string seed = in.account_id + ":" + FormatDate(in.date);
 
   int volume = DailyVolume(in.ramp, in.date, in.account_id);
   for (int n = 1; n <= volume; ++n) {
     SeededRandom rng("moment:" + seed + ":outbound:" + std::to_string(n));
     int64_t at = w.start_s + static_cast<int64_t>(rng.Below(static_cast<uint64_t>(length)));
-    jobs.push_back(
-        {.kind = "outbound", .step = n, .run_at_ms = IntoRemaining(at, w, now_s) * 1000});
+    jobs.push_back({.kind = "outbound", .step = n, .run_at_ms = IntoTargetMs(at, w, target)});
   }
   // Inbox checks evenly spaced with some jitter; each one's engagement run after it.
   int checks = std::max(0, in.inbound_checks);
@@ -85,10 +93,14 @@ std::vector<PlannedJob> PlanAccountDay(const DayPlanInput& in) {
             : 0;
     int64_t check = std::clamp(w.start_s + spacing * n + jitter, w.start_s, w.end_s - 1);
     int64_t engage = std::min(check + kEngagementDelayS, w.end_s - 1);
-    jobs.push_back(
-        {.kind = "inbound", .step = n, .run_at_ms = IntoRemaining(check, w, now_s) * 1000});
-    jobs.push_back(
-        {.kind = "engagement", .step = n, .run_at_ms = IntoRemaining(engage, w, now_s) * 1000});
+    int64_t check_ms = IntoTargetMs(check, w, target);
+    // Squeezed into seconds, the 15 minutes would shrink below the check's own
+    // run time: the engagement run then comes half-way to the next check.
+    int64_t engage_ms = in.spread_seconds > 0
+                            ? check_ms + int64_t{in.spread_seconds} * 1000 / (2 * (checks + 1))
+                            : IntoTargetMs(engage, w, target);
+    jobs.push_back({.kind = "inbound", .step = n, .run_at_ms = check_ms});
+    jobs.push_back({.kind = "engagement", .step = n, .run_at_ms = engage_ms});
   }
   return jobs;
 }

@@ -41,6 +41,11 @@ struct DayPlanInput {
   std::chrono::sys_days date{};  // the local calendar date planned
   int inbound_checks = 4;        // each followed by an engagement run
   int64_t now_ms = 0;            // moments already past are moved into what is left
+  // > 0: the day's moments, in their order and proportions, fall within
+  // [now, now + spread_seconds) instead of the window (the dev demo's warmup,
+  // seen in seconds rather than over a day). Still nothing on a day off or
+  // after the window closed.
+  int spread_seconds = 0;
 };
 
 struct PlannedJob {
