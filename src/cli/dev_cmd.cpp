@@ -18,6 +18,7 @@
 #include "app/handlers.hpp"
 #include "app/log.hpp"
 #include "cli/context.hpp"
+#include "cli/demo_webhooks.hpp"
 #include "cli/email_demo.hpp"
 #include "cli/signals.hpp"
 #include "core/worker.hpp"
@@ -166,6 +167,9 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
     cfg.worker.queues = queues;
     cfg.worker.concurrency = *concurrency;
     app::AddBuiltinCron(cfg.worker.cron);
+    // The demo's webhook receiver listens on loopback, which the SSRF guard
+    // refuses unless allowed; dev allows 127.0.0.1 only.
+    if (!*no_demo) cfg.webhook.allowlist.push_back("127.0.0.1");
     auto handlers = app::BuildHandlers({.database_url = postgres.url(), .redis_url = redis.url(), .config = &cfg});
     core::Worker worker(cfg.worker, handlers);
     // Signals are taken by a watcher thread; threads started after it (the
@@ -201,6 +205,7 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
               << "  build/postwork stats; build/postwork workers; build/postwork top\n\n"
               << std::flush;
     std::optional<EmailDemo> email_demo;
+    std::unique_ptr<DemoWebhookReceiver> receiver;
     if (!*no_demo) {
       Client client(ClientOptions{.redis_url = redis.url(), .database_url = postgres.url()});
       std::vector<nlohmann::json> demo(20, nlohmann::json{{"sleep_ms", 20}});
@@ -213,11 +218,26 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
                                           .smtp_port = mail->sink().port(),
                                           .maildir = mail->sink().maildir().string(),
                                           .settings = cfg.email,
-                                          .imap = mail->imap()});
-      email_demo->Start();
+                                          .imap = mail->imap(),
+                                          .final_report = [&](const std::function<bool()>& stopping) {
+                                            std::vector<std::string> lines = {
+                                                "webhooks received at " + receiver->url() + ": " +
+                                                receiver->Summary()};
+                                            for (auto& l : RunDemoDailyStats(
+                                                     postgres.url(), redis.url(),
+                                                     EmailDemo::kTenant, 60, stopping)) {
+                                              lines.push_back("daily stats " + l);
+                                            }
+                                            return lines;
+                                          }});
+      email_demo->Start();  // seeds tenant demo; the worker runs nothing before Run()
+      receiver = std::make_unique<DemoWebhookReceiver>(postgres.url(), EmailDemo::kTenant, cfg.email);
+      log::Info("webhook receiver for tenant demo listening at " + receiver->url() +
+                " (every event type, signatures checked)");
     }
     worker.Run();
     email_demo.reset();
+    receiver.reset();
     dashboard.reset();
     log::Info("stopping PostgreSQL and Redis");
     if (mail) mail->Stop();

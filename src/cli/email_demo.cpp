@@ -243,6 +243,13 @@ void EmailDemo::Run() {
                   "/<address>/new" + warmup +
                   "; see the dashboard, `postwork stats` or `postwork jobs list --tenant demo "
                   "--queue email-sending`");
+        if (options_.final_report) {
+          auto stopping = [this] {
+            std::lock_guard lock(mu_);
+            return stop_;
+          };
+          for (const auto& l : options_.final_report(stopping)) log::Info("email demo: " + l);
+        }
         return;
       }
     } catch (const std::exception& e) {

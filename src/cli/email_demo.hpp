@@ -14,6 +14,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <map>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -38,7 +39,10 @@ struct EmailDemoOptions {
   int leads = 1000;
   handlers::email::EmailSettings settings;
   std::optional<DemoImap> imap;    // absent: no IMAP, no warmup
-  int warmup_spread_seconds = 20;  // the warmup plan's jobs run within this many seconds
+  int warmup_spread_seconds = 20;
+  // Lines logged once the demo is done (the webhook receiver's counts, the
+  // daily stats); may block a few seconds, returns early once `stopping()`.
+  std::function<std::vector<std::string>(const std::function<bool()>& stopping)> final_report{};  // the warmup plan's jobs run within this many seconds
 };
 
 struct DemoMailbox {

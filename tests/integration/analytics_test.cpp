@@ -127,6 +127,33 @@ TEST_F(AnalyticsTest, ADayIsAggregatedPerTenantDayAndRunningItTwiceGivesTheSameR
   EXPECT_EQ(QueryInt("SELECT count(*) FROM daily_stats WHERE tenant_id = 'ny'"), 0);
 }
 
+TEST_F(AnalyticsTest, WarmupEventsOfTheDayBecomeTheAccountsWarmupRow) {
+  Seed();
+  const std::string d = "2024-03-10 ";
+  int n = 0;
+  for (const auto& [type, at] : std::vector<std::pair<std::string, std::string>>{
+           {"sent", d + "09:00Z"}, {"sent", d + "10:00Z"}, {"received", d + "11:00Z"},
+           {"received", d + "11:05Z"}, {"landed_inbox", d + "11:06Z"},
+           {"landed_spam", d + "11:07Z"}, {"sent", "2024-03-11 09:00Z"}}) {
+    db().Exec(
+        "INSERT INTO warmup_events (tenant_id, email_account_id, type, message_id, at) VALUES "
+        "('t1', $1, $2, $3, $4::timestamptz)",
+        {acc_, type, "w" + std::to_string(++n) + "@warmup.example", at});
+  }
+  RunningWorker w(TestWorkerOptions(kQueues), Handlers());
+  Run({{"date", "2024-03-10"}});
+  auto r = db().Exec(
+      "SELECT warmup_sent, warmup_received, warmup_inbox, warmup_inbox_rate::text FROM "
+      "daily_stats WHERE day = '2024-03-10' AND tenant_id = 't1' AND campaign_id = '' AND "
+      "email_account_id = $1",
+      {acc_});
+  ASSERT_EQ(r.rows(), 1);
+  EXPECT_EQ(r.GetInt(0, 0), 2);
+  EXPECT_EQ(r.GetInt(0, 1), 2);
+  EXPECT_EQ(r.GetInt(0, 2), 1);
+  EXPECT_EQ(r.Get(0, 3), "50.00");
+}
+
 TEST_F(AnalyticsTest, ACronTickAggregatesTheDayBeforeTheTickAndABadDateIsPermanent) {
   RunningWorker w(TestWorkerOptions(kQueues), Handlers());
   // 2024-03-11T00:05:00Z

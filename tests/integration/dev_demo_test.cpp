@@ -102,6 +102,28 @@ TEST_F(DevDemoTest, SendsTheCampaignToItsSinkAndProcessesRepliesAndBounces) {
   devenv::ChildProcess dev;
   std::string url = RunUntilDone(dev, log, 1);
   ASSERT_FALSE(url.empty());
+  {
+    // The webhook receiver dev started got every event, signed; the daily
+    // aggregate ran for yesterday and today. (The report follows "done".)
+    ASSERT_TRUE(WaitFor([&] { return Slurp(log).find("daily stats 2") != std::string::npos &&
+                                     Slurp(log).rfind("daily stats 2") !=
+                                         Slurp(log).find("daily stats 2"); },
+                        std::chrono::seconds(90)))
+        << Slurp(log);
+    std::string text = Slurp(log);
+    EXPECT_NE(text.find("email.sent 1000"), std::string::npos) << text;
+    EXPECT_NE(text.find("email.replied 15"), std::string::npos) << text;
+    EXPECT_NE(text.find("email.bounced 20"), std::string::npos) << text;
+    EXPECT_NE(text.find("(all signatures valid)"), std::string::npos) << text;
+    pg::Connection db(url);
+    EXPECT_EQ(db.Exec("SELECT coalesce(sum(sent), 0) FROM daily_stats WHERE tenant_id = 'demo' AND "
+                      "day = (now() AT TIME ZONE 'UTC')::date")
+                  .GetInt(0, 0),
+              1000);
+    EXPECT_GT(db.Exec("SELECT count(*) FROM webhook_deliveries WHERE status_code = 204")
+                  .GetInt(0, 0),
+              1000);
+  }
   fs::path mail = dir_ / "data" / "mail";
   EXPECT_EQ(CampaignMessages(mail), 1000u);
   {

@@ -76,18 +76,18 @@ inline constexpr const char* kWarmupAvailable = R"SQL(
 SELECT to_regclass('warmup_events') IS NOT NULL AND (
   SELECT count(*) FROM information_schema.columns
   WHERE table_schema = current_schema() AND table_name = 'warmup_events'
-    AND column_name IN ('tenant_id', 'email_account_id', 'event_type', 'placement', 'created_at')) = 5)SQL";
+    AND column_name IN ('tenant_id', 'email_account_id', 'type', 'at')) = 4)SQL";
 
 // Warmup rows (campaign_id = ''): per account, warmup mail sent, received and
-// received in the inbox (event_type 'sent' / 'received', placement 'inbox').
+// found in the inbox (warmup_events.type 'sent' / 'received' / 'landed_inbox').
 inline constexpr const char* kWarmupStats = "WITH " POSTWORK_TENANT_DAY_BOUNDS R"SQL(,
 w AS (
   SELECT e.tenant_id, coalesce(e.email_account_id, '') AS email_account_id,
-    count(*) FILTER (WHERE e.event_type = 'sent') AS sent,
-    count(*) FILTER (WHERE e.event_type = 'received') AS received,
-    count(*) FILTER (WHERE e.event_type = 'received' AND e.placement = 'inbox') AS inbox
+    count(*) FILTER (WHERE e.type = 'sent') AS sent,
+    count(*) FILTER (WHERE e.type = 'received') AS received,
+    count(*) FILTER (WHERE e.type = 'landed_inbox') AS inbox
   FROM warmup_events e JOIN bounds b ON b.tenant_id = e.tenant_id
-  WHERE e.created_at >= b.lo AND e.created_at < b.hi
+  WHERE e.at >= b.lo AND e.at < b.hi
   GROUP BY 1, 2
 ), upserted AS (
   INSERT INTO daily_stats (day, tenant_id, campaign_id, email_account_id, warmup_sent,
