@@ -79,13 +79,10 @@ void Completer::Run() {
 
 void Completer::WriteRunningMarks() {
   int64_t cutoff = clock_.NowMs() - options_.running_mark_after.count();
-  std::vector<std::shared_ptr<HeldJob>> due;
-  for (auto& h : in_flight_.All()) {
-    if (!h->reported && !h->running_recorded && h->job.malformed_reason.empty() &&
-        h->job.fetched_at_ms <= cutoff) {
-      due.push_back(h);
-    }
-  }
+  auto due = in_flight_.Select([cutoff](const HeldJob& h) {
+    return !h.reported && !h.running_recorded && h.job.malformed_reason.empty() &&
+           h.job.fetched_at_ms <= cutoff;
+  });
   if (due.empty()) return;
   std::vector<LeasedJob> jobs;
   for (const auto& h : due) jobs.push_back(h->job);
@@ -180,6 +177,13 @@ void NotifyDeadLetters(const DeadLetterListener& listener, const std::vector<Dea
   }
 }
 
+void Completer::ReleaseHeld(const std::vector<FinishRecord>& batch) {
+  std::vector<std::pair<std::string, int64_t>> leases;
+  leases.reserve(batch.size());
+  for (const auto& r : batch) leases.emplace_back(r.id, r.token);
+  in_flight_.RemoveMany(leases);
+}
+
 void Completer::Flush(std::vector<FinishRecord>& batch) {
   // 1. PostgreSQL first, until it succeeds (the leases stay renewed meanwhile).
   while (true) {
@@ -208,7 +212,7 @@ void Completer::Flush(std::vector<FinishRecord>& batch) {
       ++stats_.pg_errors;
       log::Error("recording job outcomes failed", {{"worker_id", options_.worker_id},
                                                    {"error", e.what()}});
-      for (const auto& r : batch) in_flight_.Remove(r.id, r.token);
+      ReleaseHeld(batch);
       return;
     }
   }
@@ -225,8 +229,8 @@ void Completer::Flush(std::vector<FinishRecord>& batch) {
         } else {
           Count(r);
         }
-        in_flight_.Remove(r.id, r.token);
       }
+      ReleaseHeld(batch);
       return;
     } catch (const UnavailableError& e) {
       ++stats_.redis_errors;
@@ -235,7 +239,7 @@ void Completer::Flush(std::vector<FinishRecord>& batch) {
       ++stats_.redis_errors;
       log::Error("acknowledging job outcomes in Redis failed",
                  {{"worker_id", options_.worker_id}, {"error", e.what()}});
-      for (const auto& r : batch) in_flight_.Remove(r.id, r.token);
+      ReleaseHeld(batch);
       return;
     }
   }

@@ -47,6 +47,7 @@ class Completer {
   void WritePostgres(std::vector<FinishRecord>& batch);
   void WriteRunningMarks();
   void Count(const FinishRecord& r);
+  void ReleaseHeld(const std::vector<FinishRecord>& batch);
 
   CompleterOptions options_;
   redis::Broker broker_;

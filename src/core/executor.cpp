@@ -25,17 +25,34 @@ void Executor::Start() {
   for (int i = 0; i < slots_; ++i) threads_.emplace_back([this] { RunSlot(); });
 }
 
-void Executor::Dispatch(std::shared_ptr<HeldJob> job) {
+void Executor::Dispatch(std::vector<std::shared_ptr<HeldJob>> jobs) {
+  if (jobs.empty()) return;
+  bool wake;
   {
     std::lock_guard lock(mu_);
-    queue_.push_back(std::move(job));
+    for (auto& job : jobs) queue_.push_back(std::move(job));
+    wake = WakeOneLocked();
   }
-  work_cv_.notify_one();
+  if (wake) work_cv_.notify_one();
+}
+
+bool Executor::WakeOneLocked() {
+  // One slot on its way at a time: the slot that takes a job wakes the next
+  // while jobs remain, so a batch of short jobs is run by the few slots that
+  // are awake rather than by a thread switch per job, and a batch of long jobs
+  // still spreads over every slot (one wake-up latency per slot).
+  if (queue_.empty() || idle_ == 0 || waking_ > 0) return false;
+  ++waking_;
+  return true;
+}
+
+int Executor::FreeSlotsLocked() const {
+  return active_slots_ - busy_ - static_cast<int>(queue_.size());
 }
 
 int Executor::FreeSlots() {
   std::lock_guard lock(mu_);
-  return active_slots_ - busy_ - static_cast<int>(queue_.size());
+  return FreeSlotsLocked();
 }
 
 void Executor::SetActiveSlots(int n) {
@@ -54,8 +71,7 @@ int Executor::active_slots() {
 void Executor::WaitForFreeSlot(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
   ++free_waiters_;
-  free_cv_.wait_for(lock, timeout,
-                    [&] { return stopping_ || active_slots_ - busy_ - static_cast<int>(queue_.size()) > 0; });
+  free_cv_.wait_for(lock, timeout, [&] { return stopping_ || FreeSlotsLocked() > 0; });
   --free_waiters_;
 }
 
@@ -93,24 +109,32 @@ bool Executor::Stop(std::chrono::milliseconds timeout) {
 }
 
 void Executor::RunSlot() {
+  std::unique_lock lock(mu_);
   while (true) {
-    std::shared_ptr<HeldJob> held;
-    {
-      std::unique_lock lock(mu_);
-      work_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping
-      held = std::move(queue_.front());
-      queue_.pop_front();
-      ++busy_;
+    if (queue_.empty() && !stopping_) {
+      // One wait per pass (no predicate loop): a slot that was notified but
+      // finds the queue already emptied must give up its `waking_` mark, or
+      // no later batch would wake anyone.
+      ++idle_;
+      work_cv_.wait(lock);
+      --idle_;
+      if (waking_ > 0) --waking_;
+      continue;
     }
+    if (queue_.empty()) return;  // stopping
+    std::shared_ptr<HeldJob> held = std::move(queue_.front());
+    queue_.pop_front();
+    ++busy_;
+    bool wake = WakeOneLocked();
+    lock.unlock();
+    if (wake) work_cv_.notify_one();
     Execute(*held);
-    bool notify;
-    {
-      std::lock_guard lock(mu_);
-      --busy_;
-      notify = free_waiters_ > 0;
-    }
-    if (notify) free_cv_.notify_all();
+    held.reset();
+    lock.lock();
+    --busy_;
+    // The fetcher (and Stop) wait for a free slot: wake them only when this
+    // job's end gives them one, not once per job.
+    if (free_waiters_ > 0 && (FreeSlotsLocked() > 0 || busy_ == 0)) free_cv_.notify_all();
   }
 }
 

@@ -23,7 +23,8 @@ class Executor {
            RetryPolicy policy, const Clock& clock, WorkerStats& stats);
   ~Executor();
   void Start();
-  void Dispatch(std::shared_ptr<HeldJob> job);
+  // Queues a fetched batch with one lock and at most one wake-up.
+  void Dispatch(std::vector<std::shared_ptr<HeldJob>> jobs);
   // Slots neither running nor promised to a queued job.
   int FreeSlots();
   // Active slots (1..the thread count given at construction): the in-process
@@ -40,6 +41,8 @@ class Executor {
 
  private:
   void RunSlot();
+  bool WakeOneLocked();  // true: the caller notifies one idle slot
+  int FreeSlotsLocked() const;
   void Execute(HeldJob& held);
 
   int slots_;         // threads
@@ -55,6 +58,8 @@ class Executor {
   std::deque<std::shared_ptr<HeldJob>> queue_;
   int busy_ = 0;
   int free_waiters_ = 0;  // threads in WaitForFreeSlot/Stop
+  int idle_ = 0;          // slots waiting for work
+  int waking_ = 0;        // slots notified but not yet awake
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

@@ -11,11 +11,45 @@ std::shared_ptr<HeldJob> InFlight::Add(LeasedJob job, int64_t timeout_ms) {
   return held;
 }
 
+std::vector<std::shared_ptr<HeldJob>> InFlight::AddMany(std::vector<LeasedJob> jobs,
+                                                        const std::vector<int64_t>& timeouts_ms) {
+  std::vector<std::shared_ptr<HeldJob>> out;
+  out.reserve(jobs.size());
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    auto held = std::make_shared<HeldJob>();
+    held->job = std::move(jobs[i]);
+    held->timeout_ms = timeouts_ms[i];
+    out.push_back(std::move(held));
+  }
+  std::lock_guard lock(mu_);
+  for (const auto& held : out) jobs_[held->job.id] = held;
+  return out;
+}
+
 void InFlight::Remove(const std::string& id, int64_t token) {
   std::lock_guard lock(mu_);
   auto it = jobs_.find(id);
   if (it != jobs_.end() && it->second->job.token == token) jobs_.erase(it);
   if (waiters_ > 0) cv_.notify_all();
+}
+
+void InFlight::RemoveMany(const std::vector<std::pair<std::string, int64_t>>& leases) {
+  std::lock_guard lock(mu_);
+  for (const auto& [id, token] : leases) {
+    auto it = jobs_.find(id);
+    if (it != jobs_.end() && it->second->job.token == token) jobs_.erase(it);
+  }
+  if (waiters_ > 0) cv_.notify_all();
+}
+
+std::vector<std::shared_ptr<HeldJob>> InFlight::Select(
+    const std::function<bool(const HeldJob&)>& pred) {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<HeldJob>> out;
+  for (const auto& [id, held] : jobs_) {
+    if (pred(*held)) out.push_back(held);
+  }
+  return out;
 }
 
 std::shared_ptr<HeldJob> InFlight::Find(const std::string& id) {
@@ -35,6 +69,7 @@ std::vector<std::pair<std::string, int64_t>> InFlight::Leases() {
 std::vector<std::shared_ptr<HeldJob>> InFlight::All() {
   std::lock_guard lock(mu_);
   std::vector<std::shared_ptr<HeldJob>> out;
+  out.reserve(jobs_.size());
   for (const auto& [id, held] : jobs_) out.push_back(held);
   return out;
 }

@@ -4,7 +4,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <map>
+#include <functional>
+#include <unordered_map>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -35,11 +36,18 @@ struct HeldJob {
 class InFlight {
  public:
   std::shared_ptr<HeldJob> Add(LeasedJob job, int64_t timeout_ms);
+  // A fetched batch under one lock; timeouts_ms[i] belongs to jobs[i].
+  std::vector<std::shared_ptr<HeldJob>> AddMany(std::vector<LeasedJob> jobs,
+                                                const std::vector<int64_t>& timeouts_ms);
   // Removes the entry only if it is still the lease `token`.
   void Remove(const std::string& id, int64_t token);
   std::shared_ptr<HeldJob> Find(const std::string& id);
   std::vector<std::pair<std::string, int64_t>> Leases();
   std::vector<std::shared_ptr<HeldJob>> All();
+  // The held jobs for which `pred` is true (called under the table's lock).
+  std::vector<std::shared_ptr<HeldJob>> Select(const std::function<bool(const HeldJob&)>& pred);
+  // Removes each (id, token) that is still the current lease, under one lock.
+  void RemoveMany(const std::vector<std::pair<std::string, int64_t>>& leases);
   size_t size();
   // Wakes whoever waits for the table to empty (shutdown).
   bool WaitEmpty(std::chrono::milliseconds timeout);
@@ -49,7 +57,7 @@ class InFlight {
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  std::map<std::string, std::shared_ptr<HeldJob>> jobs_;
+  std::unordered_map<std::string, std::shared_ptr<HeldJob>> jobs_;
   int waiters_ = 0;
 };
 
