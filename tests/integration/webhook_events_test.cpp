@@ -110,6 +110,30 @@ TEST_F(WebhookEventsTest, NoSubscribedEndpointMeansNoEventAndNoJob) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM webhook_events"), 0);
 }
 
+TEST_F(WebhookEventsTest, ADeliveryJobOfAnotherTenantNamingThisTenantsEndpointPostsNothing) {
+  HookReceiver receiver;
+  std::string endpoint = Endpoint(receiver.Url("/ok"), {"*"});
+  // t1's event, stored without a fan-out (so no delivery job of t1 exists).
+  std::string event_id = hooks::EventId("email.sent", "t1", "d1");
+  hooks::StoreEvent(db(), "t1", event_id, "email.sent", {{"source", "d1"}});
+  Tenant("t2");
+  // Tenant t2 names t1's endpoint and event: neither is found in t2's scope.
+  std::string forged = client()
+                           .Enqueue("webhook:process",
+                                    {{"event_id", event_id}, {"endpoint_id", endpoint}},
+                                    {.tenant_id = "t2"})
+                           .id;
+  RunningWorker w(Options(), Handlers());
+  ASSERT_TRUE(WaitFor([&] {
+    std::string st = JobStatus(forged);
+    return st == "completed" || st == "failed";
+  }));
+  EXPECT_TRUE(receiver.Requests().empty());
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM webhook_deliveries WHERE outcome = 'delivered'"), 0);
+  EXPECT_EQ(QueryValue("SELECT active::text FROM webhook_endpoints WHERE id = $1", {endpoint}),
+            "true");
+}
+
 TEST_F(WebhookEventsTest, PublishingTwiceEnqueuesOnceAndAWildcardEndpointGetsEveryType) {
   HookReceiver receiver;
   std::string a = Endpoint(receiver.Url("/ok"), {"email.sent"});
