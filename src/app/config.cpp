@@ -52,6 +52,17 @@ void Read(const toml::table& t, std::string_view key, T& out, const std::string&
 void ApplyTable(Config& c, const toml::table& root) {
   Read(root, "redis_url", c.redis_url, "");
   Read(root, "database_url", c.database_url, "");
+  // [redis_shards] "queue:email-sending*" = "redis://10.0.0.2:6379"
+  if (auto* shards = root["redis_shards"].as_table()) {
+    std::string list;
+    for (const auto& [pattern, url] : *shards) {
+      auto u = url.value<std::string>();
+      if (!u) throw ConfigError("config: redis_shards." + std::string(pattern.str()) +
+                                " must be a redis:// URL string");
+      list += std::string(pattern.str()) + "=" + *u + ";";
+    }
+    c.redis_shards = list;
+  }
   if (auto* log = root["log"].as_table()) {
     Read(*log, "level", c.log_level, "log.");
     Read(*log, "format", c.log_format, "log.");
@@ -188,6 +199,7 @@ void AddBuiltInCron(Config& c) {
 
 void Config::Validate() const {
   if (!redis_url.empty()) redis::ParseRedisUrl(redis_url);
+  if (!redis_shards.empty()) redis::ParseShardList(redis_shards);
   if (!database_url.empty() && database_url.rfind("postgres", 0) != 0 &&
       database_url.find('=') == std::string::npos) {
     throw ConfigError(
@@ -222,6 +234,14 @@ Config LoadConfig(const std::optional<std::string>& file) {
   if (file) ApplyFile(c, *file);
   if (auto v = Env("POSTWORK_REDIS_URL"); !v.empty()) c.redis_url = v;
   if (auto v = Env("POSTWORK_DATABASE_URL"); !v.empty()) c.database_url = v;
+  // Queue sharding is read where Redis URLs are parsed (POSTWORK_REDIS_SHARDS):
+  // the config file's [redis_shards] is handed on that way, also to the
+  // workers `supervise` starts. The environment wins over the file.
+  if (auto v = Env("POSTWORK_REDIS_SHARDS"); !v.empty()) {
+    c.redis_shards = v;
+  } else if (!c.redis_shards.empty()) {
+    ::setenv("POSTWORK_REDIS_SHARDS", c.redis_shards.c_str(), 1);
+  }
   if (auto v = Env("POSTWORK_LOG_LEVEL"); !v.empty()) c.log_level = v;
   if (auto v = Env("POSTWORK_LOG_FORMAT"); !v.empty()) c.log_format = v;
   if (auto v = Env("POSTWORK_DASHBOARD_TOKEN"); !v.empty()) c.dashboard_token = v;

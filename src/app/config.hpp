@@ -13,6 +13,8 @@ namespace postwork::app {
 
 struct Config {
   std::string redis_url;     // POSTWORK_REDIS_URL
+  // "pattern=redis://...;..." (POSTWORK_REDIS_SHARDS or [redis_shards]).
+  std::string redis_shards;
   std::string database_url;  // POSTWORK_DATABASE_URL
   std::string log_level = "info";
   std::string log_format = "auto";

@@ -79,12 +79,12 @@ std::vector<std::string> RetryDeadJobs(pg::JobStore& store, redis::Broker& broke
         pushes.begin() + static_cast<long>(i),
         pushes.begin() + static_cast<long>(std::min(pushes.size(), i + kChunk)));
     broker.Enqueue(chunk, now_ms);
-    std::vector<std::vector<std::string>> zrem;
+    std::vector<std::string> ids;
     for (const auto& p : chunk) {
-      zrem.push_back({"ZREM", std::string(redis::keys::kDead), p.id});
+      ids.push_back(p.id);
       requeued.push_back(p.id);
     }
-    broker.connection().Pipeline(zrem);
+    broker.RemoveFromDead(ids);
     if (progress) progress(requeued.size(), pushes.size());
   }
   return requeued;
@@ -105,7 +105,7 @@ bool CancelJob(pg::JobStore& store, redis::Broker* broker, const std::string& id
         cmds.push_back({"LREM", "pw:tq:" + h["queue"] + ":" + h["tenant"], "1", h["envelope"]});
       }
     }
-    broker->connection().Pipeline(cmds);
+    (h.count("queue") ? broker->ForQueue(h["queue"]) : broker->connection()).Pipeline(cmds);
   }
   return true;
 }

@@ -52,7 +52,14 @@ void Worker::MaintenanceLoop() {
       if (now - last_renew >= renew_every) {
         auto held = in_flight_.Leases();
         int64_t deadline = now + options_.lease_seconds * 1000LL;
-        auto lost = broker.Renew(held, deadline);
+        std::vector<std::string> queues;  // each lease's shard, when queues are sharded
+        if (broker.shards().size() > 1) {
+          for (const auto& [id, token] : held) {
+            auto h = in_flight_.Find(id);
+            queues.push_back(h ? h->job.queue : std::string());
+          }
+        }
+        auto lost = broker.Renew(held, deadline, queues);
         for (const auto& id : lost) {
           if (auto h = in_flight_.Find(id)) {
             // Another worker owns the job now: stop ours, report nothing.

@@ -17,9 +17,9 @@ int64_t ReconcileOnce(redis::Broker& broker, pg::JobStore& store, int grace_seco
   while (true) {
     auto jobs = store.LiveJobsOlderThan(grace_seconds, after, 1000);
     if (jobs.empty()) break;
-    std::vector<std::vector<std::string>> checks;
-    for (const auto& j : jobs) checks.push_back({"HGET", "job:" + j.id, "status"});
-    auto statuses = broker.connection().Pipeline(checks);
+    std::vector<std::pair<std::string, std::string>> checks;
+    for (const auto& j : jobs) checks.emplace_back(j.id, j.queue);
+    auto statuses = broker.JobStatuses(checks);
     std::vector<redis::PushItem> missing;
     for (size_t i = 0; i < jobs.size(); ++i) {
       const auto& s = statuses[i];

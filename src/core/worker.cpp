@@ -143,6 +143,10 @@ void Worker::Run() {
   log::Info("worker started", {{"worker_id", options_.id},
                                {"concurrency", std::to_string(options_.concurrency)},
                                {"queues", std::to_string(options_.queues.size())}});
+  if (redis::ShardMap shards(redis::ParseRedisUrl(options_.redis_url)); shards.size() > 1) {
+    log::Info("queues are sharded over several Redis servers",
+              {{"worker_id", options_.id}, {"shards", shards.Describe()}});
+  }
   FetchLoop();
   Shutdown();
 }

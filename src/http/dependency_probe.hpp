@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "pg/connection.hpp"
 #include "redis/connection.hpp"
@@ -25,6 +26,8 @@ class DependencyProbe {
  private:
   std::mutex mu_;
   redis::Connection redis_;
+  // Queue shards: Redis is up only when every shard answers.
+  std::vector<std::unique_ptr<redis::Connection>> shards_;
   pg::Connection postgres_;
 };
 

@@ -123,6 +123,20 @@ struct ImapClient::Impl {
       case CURLE_WEIRD_SERVER_REPLY:
         retryable = true;
         break;
+      case CURLE_QUOTE_ERROR: {
+        // A command the server refused (NO/BAD). Most refusals pass: another
+        // session moved or expunged the message, the mailbox is busy
+        // ([INUSE], [EXPUNGEISSUED], [UNAVAILABLE], [SERVERBUG]); the job's
+        // attempts bound the retries. The response codes below (RFC 5530)
+        // will not change by trying again.
+        retryable = true;
+        for (const char* code : {"[AUTHENTICATIONFAILED]", "[AUTHORIZATIONFAILED]", "[NOPERM]",
+                                 "[NONEXISTENT]", "[CANNOT]", "[CLIENTBUG]",
+                                 "[PRIVACYREQUIRED]", "[EXPIRED]"}) {
+          if (refused.find(code) != std::string::npos) retryable = false;
+        }
+        break;
+      }
       default:
         break;
     }

@@ -1,6 +1,10 @@
 #include "redis/broker.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 #include "core/envelope.hpp"
 #include "redis/keys.hpp"
@@ -8,10 +12,110 @@
 
 namespace postwork::redis {
 
-Broker::Broker(RedisUrl url) : conn_(std::move(url)) {}
+// With several shards a wake-up token may arrive on any of them, and one
+// BRPOP cannot wait on two servers: one thread per shard waits on its own
+// connection while the fetcher waits, and the first token wakes the fetcher.
+struct Broker::Waiters {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool waiting = false;
+  bool stop = false;
+  int tokens = 0;
+  std::vector<std::thread> threads;
+
+  explicit Waiters(const ShardMap& map) {
+    for (size_t i = 0; i < map.size(); ++i) {
+      threads.emplace_back([this, url = map.url(i)] { Run(url); });
+    }
+  }
+  ~Waiters() {
+    {
+      std::lock_guard lock(mu);
+      stop = true;
+    }
+    cv.notify_all();
+    for (auto& t : threads) t.join();
+  }
+  void Run(const RedisUrl& url) {
+    Connection conn(url, std::chrono::milliseconds(1000));
+    std::unique_lock lock(mu);
+    while (!stop) {
+      cv.wait(lock, [&] { return stop || (waiting && tokens == 0); });
+      if (stop) break;
+      lock.unlock();
+      bool got = false, failed = false;
+      try {
+        got = !conn.BlockingCommand({"BRPOP", std::string(keys::kWake), "0.1"},
+                                    std::chrono::milliseconds(600))
+                   .is_nil();
+      } catch (const std::exception&) {
+        failed = true;  // this shard is down; the fetch reports it
+      }
+      lock.lock();
+      if (got) {
+        ++tokens;
+        cv.notify_all();
+      }
+      if (failed) cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return stop; });
+    }
+  }
+  bool Wait(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu);
+    waiting = true;
+    cv.notify_all();
+    bool woke = cv.wait_for(lock, timeout, [&] { return tokens > 0 || stop; });
+    waiting = false;
+    tokens = 0;
+    return woke;
+  }
+};
+
+Broker::Broker(RedisUrl url) : conn_(url), map_(url) {
+  for (size_t i = 1; i < map_.size(); ++i) {
+    others_.push_back(std::make_unique<Connection>(map_.url(i)));
+  }
+}
+
+Broker::~Broker() = default;
+
+Connection& Broker::shard(size_t i) { return i == 0 ? conn_ : *others_.at(i - 1); }
+
+namespace {
+// Runs `fn(shard, items of that shard)` for each shard that has items.
+template <typename T, typename QueueOf, typename Fn>
+void PerShard(const ShardMap& map, const std::vector<T>& items, QueueOf queue_of, Fn fn) {
+  if (map.size() == 1) {
+    fn(size_t{0}, items);
+    return;
+  }
+  std::vector<std::vector<T>> groups(map.size());
+  for (const auto& it : items) groups[map.ShardOf(queue_of(it))].push_back(it);
+  for (size_t i = 0; i < groups.size(); ++i) {
+    if (!groups[i].empty()) fn(i, groups[i]);
+  }
+}
+}  // namespace
 
 int64_t Broker::Enqueue(const std::vector<PushItem>& items, int64_t now_ms) {
   if (items.empty()) return 0;
+  if (map_.size() > 1) {
+    int64_t pushed = 0;
+    PerShard(map_, items, [](const PushItem& p) { return p.queue; },
+             [&](size_t i, const std::vector<PushItem>& group) {
+               std::vector<std::string> args = {std::to_string(now_ms)};
+               for (const auto& it : group) {
+                 args.insert(args.end(),
+                             {it.id, it.queue, it.envelope, std::to_string(it.run_at_ms),
+                              std::to_string(it.max_attempts), std::to_string(it.attempt_count),
+                              it.tenant_id});
+               }
+               pushed += shard(i)
+                             .Eval(GetScript("enqueue"),
+                                   {std::string(keys::kScheduled), std::string(keys::kWake)}, args)
+                             .AsInt();
+             });
+    return pushed;
+  }
   std::vector<std::string> args = {std::to_string(now_ms)};
   args.reserve(1 + items.size() * 7);
   for (const auto& it : items) {
@@ -28,11 +132,41 @@ core::FetchResult Broker::Fetch(const std::string& worker_id,
                                 const std::vector<std::string>& queues, int max_jobs,
                                 int64_t lease_deadline_ms, int64_t now_ms,
                                 const std::function<int(const std::string&)>& default_max) {
+  if (map_.size() == 1) {
+    return FetchOn(conn_, worker_id, queues, max_jobs, lease_deadline_ms, now_ms, default_max);
+  }
+  // Run by run in the order given (strict priority holds across shards). A
+  // shard that is down is skipped while another one serves: its error is
+  // raised only when nothing could be fetched at all.
+  core::FetchResult out;
+  std::exception_ptr error;
+  for (const auto& [index, run] : map_.Runs(queues)) {
+    int want = max_jobs - static_cast<int>(out.jobs.size());
+    if (want <= 0) break;
+    try {
+      auto r = FetchOn(shard(index), worker_id, run, want, lease_deadline_ms, now_ms, default_max);
+      for (auto& j : r.jobs) out.jobs.push_back(std::move(j));
+      if (r.next_scheduled_ms > 0 &&
+          (out.next_scheduled_ms <= 0 || r.next_scheduled_ms < out.next_scheduled_ms)) {
+        out.next_scheduled_ms = r.next_scheduled_ms;
+      }
+    } catch (const std::exception&) {
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error && out.jobs.empty()) std::rethrow_exception(error);
+  return out;
+}
+
+core::FetchResult Broker::FetchOn(Connection& conn, const std::string& worker_id,
+                                  const std::vector<std::string>& queues, int max_jobs,
+                                  int64_t lease_deadline_ms, int64_t now_ms,
+                                  const std::function<int(const std::string&)>& default_max) {
   std::vector<std::string> k = {std::string(keys::kScheduled), std::string(keys::kLeases),
                                 std::string(keys::kWake), std::string(keys::kLeaseSeq),
                                 std::string(keys::kMalformedSeq)};
   k.insert(k.end(), queues.begin(), queues.end());
-  Value v = conn_.Eval(GetScript("fetch"), k,
+  Value v = conn.Eval(GetScript("fetch"), k,
                        {std::to_string(now_ms), worker_id, std::to_string(lease_deadline_ms),
                         std::to_string(max_jobs), std::to_string(std::max(max_jobs, 100))});
   core::FetchResult out;
@@ -54,15 +188,19 @@ core::FetchResult Broker::Fetch(const std::string& worker_id,
 }
 
 bool Broker::WaitForWork(std::chrono::milliseconds timeout) {
+  if (map_.size() > 1) {
+    if (!waiters_) waiters_ = std::make_unique<Waiters>(map_);
+    return waiters_->Wait(timeout);
+  }
   double secs = std::max<double>(0.001, static_cast<double>(timeout.count()) / 1000.0);
   Value v = conn_.BlockingCommand({"BRPOP", std::string(keys::kWake), std::to_string(secs)},
                                   timeout);
   return !v.is_nil();
 }
 
-std::vector<std::string> Broker::Finish(const std::vector<core::FinishRecord>& records,
-                                        int64_t now_ms, int64_t terminal_ttl_s) {
-  if (records.empty()) return {};
+namespace {
+std::vector<std::string> FinishOn(Connection& conn, const std::vector<core::FinishRecord>& records,
+                                  int64_t now_ms, int64_t terminal_ttl_s) {
   std::vector<std::string> args = {std::to_string(now_ms), std::to_string(terminal_ttl_s)};
   args.reserve(2 + records.size() * 7);
   using Kind = core::FinishRecord::Kind;
@@ -96,18 +234,51 @@ std::vector<std::string> Broker::Finish(const std::vector<core::FinishRecord>& r
     args.insert(args.end(), {r.id, std::to_string(r.token), std::string(core::ToString(r.kind)),
                              std::move(a), std::move(b), std::move(c), std::move(d)});
   }
-  Value v = conn_.Eval(GetScript("finish"),
-                       {std::string(keys::kLeases), std::string(keys::kScheduled),
-                        std::string(keys::kDead), std::string(keys::kWake)},
-                       args);
+  Value v = conn.Eval(GetScript("finish"),
+                      {std::string(keys::kLeases), std::string(keys::kScheduled),
+                       std::string(keys::kDead), std::string(keys::kWake)},
+                      args);
   std::vector<std::string> fenced;
   for (const auto& e : v.elements) fenced.push_back(e.str);
   return fenced;
 }
+}  // namespace
+
+std::vector<std::string> Broker::Finish(const std::vector<core::FinishRecord>& records,
+                                        int64_t now_ms, int64_t terminal_ttl_s) {
+  if (records.empty()) return {};
+  if (map_.size() == 1) return FinishOn(conn_, records, now_ms, terminal_ttl_s);
+  std::vector<std::string> fenced;
+  PerShard(map_, records, [](const core::FinishRecord& r) { return r.queue; },
+           [&](size_t i, const std::vector<core::FinishRecord>& group) {
+             auto f = FinishOn(shard(i), group, now_ms, terminal_ttl_s);
+             fenced.insert(fenced.end(), f.begin(), f.end());
+           });
+  return fenced;
+}
 
 std::vector<std::string> Broker::Renew(const std::vector<std::pair<std::string, int64_t>>& held,
-                                       int64_t deadline_ms) {
+                                       int64_t deadline_ms, const std::vector<std::string>& queues) {
   if (held.empty()) return {};
+  if (map_.size() > 1) {
+    std::vector<std::vector<std::pair<std::string, int64_t>>> groups(map_.size());
+    for (size_t i = 0; i < held.size(); ++i) {
+      groups[i < queues.size() ? map_.ShardOf(queues[i]) : 0].push_back(held[i]);
+    }
+    std::vector<std::string> lost;
+    for (size_t i = 0; i < groups.size(); ++i) {
+      if (groups[i].empty()) continue;
+      std::vector<std::string> args = {std::to_string(deadline_ms)};
+      for (const auto& [id, token] : groups[i]) {
+        args.push_back(id);
+        args.push_back(std::to_string(token));
+      }
+      for (const auto& e : shard(i).Eval(GetScript("renew"), {std::string(keys::kLeases)}, args).elements) {
+        lost.push_back(e.str);
+      }
+    }
+    return lost;
+  }
   std::vector<std::string> args = {std::to_string(deadline_ms)};
   for (const auto& [id, token] : held) {
     args.push_back(id);
@@ -123,29 +294,43 @@ int64_t Broker::ReleaseOrphans(const std::string& worker_id, const std::vector<s
                                int64_t now_ms) {
   std::vector<std::string> args = {worker_id, std::to_string(now_ms)};
   args.insert(args.end(), held.begin(), held.end());
-  return conn_
-      .Eval(GetScript("release_orphans"), {std::string(keys::kLeases), std::string(keys::kWake)},
-            args)
-      .AsInt();
+  // Ids of other shards are simply absent from a shard's leases.
+  int64_t released = 0;
+  for (size_t i = 0; i < map_.size(); ++i) {
+    released += shard(i)
+                    .Eval(GetScript("release_orphans"),
+                          {std::string(keys::kLeases), std::string(keys::kWake)}, args)
+                    .AsInt();
+  }
+  return released;
 }
 
 std::vector<core::ReclaimedJob> Broker::Reclaim(int64_t now_ms, int limit, int64_t terminal_ttl_s,
                                                 int default_max_attempts) {
-  Value v = conn_.Eval(
-      GetScript("reclaim"),
-      {std::string(keys::kLeases), std::string(keys::kDead), std::string(keys::kWake)},
-      {std::to_string(now_ms), std::to_string(limit), std::to_string(terminal_ttl_s),
-       std::to_string(default_max_attempts)});
   std::vector<core::ReclaimedJob> out;
-  const auto& f = v.elements;
-  for (size_t i = 0; i + 5 < f.size(); i += 6) {
-    out.push_back({.id = f[i].str,
-                   .queue = f[i + 1].str,
-                   .old_worker_id = f[i + 2].str,
-                   .old_token = f[i + 3].AsInt(),
-                   .attempt_count = static_cast<int>(f[i + 4].AsInt()),
-                   .dead = f[i + 5].str == "failed"});
+  std::exception_ptr error;
+  for (size_t s = 0; s < map_.size(); ++s) {
+    try {
+      Value v = shard(s).Eval(
+          GetScript("reclaim"),
+          {std::string(keys::kLeases), std::string(keys::kDead), std::string(keys::kWake)},
+          {std::to_string(now_ms), std::to_string(limit), std::to_string(terminal_ttl_s),
+           std::to_string(default_max_attempts)});
+      const auto& f = v.elements;
+      for (size_t i = 0; i + 5 < f.size(); i += 6) {
+        out.push_back({.id = f[i].str,
+                       .queue = f[i + 1].str,
+                       .old_worker_id = f[i + 2].str,
+                       .old_token = f[i + 3].AsInt(),
+                       .attempt_count = static_cast<int>(f[i + 4].AsInt()),
+                       .dead = f[i + 5].str == "failed"});
+      }
+    } catch (const std::exception&) {
+      // What other shards reclaimed must still reach PostgreSQL.
+      if (!error) error = std::current_exception();
+    }
   }
+  if (error && out.empty()) std::rethrow_exception(error);
   return out;
 }
 
@@ -193,30 +378,53 @@ std::map<std::string, int64_t> Broker::ReadyCounts(const std::vector<std::string
     cmds.push_back({"LLEN", q});
     cmds.push_back({"HGET", "pw:tcount", q});  // jobs waiting in per-tenant lists
   }
-  auto replies = conn_.Pipeline(cmds);
   std::map<std::string, int64_t> out;
+  if (map_.size() > 1) {
+    PerShard(map_, queues, [](const std::string& q) { return q; },
+             [&](size_t i, const std::vector<std::string>& group) {
+               std::vector<std::vector<std::string>> c;
+               for (const auto& q : group) {
+                 c.push_back({"LLEN", q});
+                 c.push_back({"HGET", "pw:tcount", q});
+               }
+               auto r = shard(i).Pipeline(c);
+               for (size_t j = 0; j < group.size(); ++j) {
+                 out[group[j]] = r[2 * j].AsInt() + r[2 * j + 1].AsInt();
+               }
+             });
+    return out;
+  }
+  auto replies = conn_.Pipeline(cmds);
   for (size_t i = 0; i < queues.size(); ++i) {
     out[queues[i]] = replies[2 * i].AsInt() + replies[2 * i + 1].AsInt();
   }
   return out;
 }
 
-int64_t Broker::ScheduledCount() {
-  return conn_.Command({"ZCARD", std::string(keys::kScheduled)}).AsInt();
+namespace {
+int64_t SumZcard(Broker& b, std::string_view key) {
+  int64_t n = 0;
+  for (size_t i = 0; i < b.shards().size(); ++i) {
+    n += b.shard(i).Command({"ZCARD", std::string(key)}).AsInt();
+  }
+  return n;
 }
-int64_t Broker::InFlightCount() {
-  return conn_.Command({"ZCARD", std::string(keys::kLeases)}).AsInt();
-}
-int64_t Broker::DeadCount() { return conn_.Command({"ZCARD", std::string(keys::kDead)}).AsInt(); }
+}  // namespace
+
+int64_t Broker::ScheduledCount() { return SumZcard(*this, keys::kScheduled); }
+int64_t Broker::InFlightCount() { return SumZcard(*this, keys::kLeases); }
+int64_t Broker::DeadCount() { return SumZcard(*this, keys::kDead); }
 
 std::map<std::string, int64_t> Broker::CountersSince(int64_t now_ms, int minutes) {
   std::vector<std::vector<std::string>> cmds;
   int64_t current = now_ms / 60000;
   for (int i = 0; i < minutes; ++i) cmds.push_back({"HGETALL", keys::StatsMinute(current - i)});
   std::map<std::string, int64_t> out;
-  for (const auto& reply : conn_.Pipeline(cmds)) {
-    for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
-      out[reply.elements[i].str] += reply.elements[i + 1].AsInt();
+  for (size_t s = 0; s < map_.size(); ++s) {
+    for (const auto& reply : shard(s).Pipeline(cmds)) {
+      for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+        out[reply.elements[i].str] += reply.elements[i + 1].AsInt();
+      }
     }
   }
   return out;
@@ -229,18 +437,22 @@ std::vector<std::map<std::string, int64_t>> Broker::CounterSeries(bool per_minut
     cmds.push_back({"HGETALL", per_minute ? keys::StatsMinute(first + i)
                                           : keys::StatsSecond(first + i)});
   }
-  std::vector<std::map<std::string, int64_t>> out;
-  for (const auto& reply : conn_.Pipeline(cmds)) {
-    auto& slot = out.emplace_back();
-    for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
-      slot[reply.elements[i].str] = reply.elements[i + 1].AsInt();
+  std::vector<std::map<std::string, int64_t>> out(static_cast<size_t>(std::max(0, count)));
+  for (size_t s = 0; s < map_.size(); ++s) {
+    auto replies = shard(s).Pipeline(cmds);
+    for (size_t k = 0; k < replies.size() && k < out.size(); ++k) {
+      const auto& reply = replies[k];
+      for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+        out[k][reply.elements[i].str] += reply.elements[i + 1].AsInt();
+      }
     }
   }
   return out;
 }
 
 int64_t Broker::OldestReadyEnqueuedAt(const std::string& queue) {
-  Value v = conn_.Command({"LINDEX", queue, "-1"});
+  Connection& conn = ForQueue(queue);
+  Value v = conn.Command({"LINDEX", queue, "-1"});
   if (v.is_nil()) return 0;
   auto env = nlohmann::json::parse(v.str, nullptr, false);
   if (env.is_object()) {
@@ -248,7 +460,7 @@ int64_t Broker::OldestReadyEnqueuedAt(const std::string& queue) {
       return it->get<int64_t>();
     }
     if (auto it = env.find("id"); it != env.end() && it->is_string()) {
-      Value at = conn_.Command({"HGET", keys::Job(it->get<std::string>()), "enqueued_at"});
+      Value at = conn.Command({"HGET", keys::Job(it->get<std::string>()), "enqueued_at"});
       return at.AsInt();
     }
   }
@@ -256,22 +468,53 @@ int64_t Broker::OldestReadyEnqueuedAt(const std::string& queue) {
 }
 
 std::map<std::string, std::string> Broker::JobHash(const std::string& id) {
-  Value v = conn_.Command({"HGETALL", keys::Job(id)});
   std::map<std::string, std::string> out;
-  for (size_t i = 0; i + 1 < v.elements.size(); i += 2) out[v.elements[i].str] = v.elements[i + 1].str;
+  for (size_t s = 0; s < map_.size() && out.empty(); ++s) {
+    Value v = shard(s).Command({"HGETALL", keys::Job(id)});
+    for (size_t i = 0; i + 1 < v.elements.size(); i += 2) {
+      out[v.elements[i].str] = v.elements[i + 1].str;
+    }
+  }
   return out;
 }
 
 void Broker::ForgetJob(const std::string& id) {
-  conn_.Pipeline({{"DEL", keys::Job(id)},
-                  {"ZREM", std::string(keys::kDead), id},
-                  {"ZREM", std::string(keys::kScheduled), id}});
+  for (size_t s = 0; s < map_.size(); ++s) {
+    shard(s).Pipeline({{"DEL", keys::Job(id)},
+                       {"ZREM", std::string(keys::kDead), id},
+                       {"ZREM", std::string(keys::kScheduled), id}});
+  }
 }
 
 bool Broker::JobLive(const std::string& id) {
-  Value v = conn_.Command({"HGET", keys::Job(id), "status"});
-  if (v.is_nil()) return false;
-  return v.str != "completed" && v.str != "failed" && v.str != "cancelled";
+  for (size_t s = 0; s < map_.size(); ++s) {
+    Value v = shard(s).Command({"HGET", keys::Job(id), "status"});
+    if (v.is_nil()) continue;
+    if (v.str != "completed" && v.str != "failed" && v.str != "cancelled") return true;
+  }
+  return false;
+}
+
+std::vector<Value> Broker::JobStatuses(
+    const std::vector<std::pair<std::string, std::string>>& id_queue) {
+  std::vector<Value> out(id_queue.size());
+  std::vector<std::vector<size_t>> index(map_.size());
+  for (size_t i = 0; i < id_queue.size(); ++i) index[map_.ShardOf(id_queue[i].second)].push_back(i);
+  for (size_t s = 0; s < map_.size(); ++s) {
+    if (index[s].empty()) continue;
+    std::vector<std::vector<std::string>> cmds;
+    for (size_t i : index[s]) cmds.push_back({"HGET", keys::Job(id_queue[i].first), "status"});
+    auto replies = shard(s).Pipeline(cmds);
+    for (size_t k = 0; k < index[s].size(); ++k) out[index[s][k]] = std::move(replies[k]);
+  }
+  return out;
+}
+
+void Broker::RemoveFromDead(const std::vector<std::string>& ids) {
+  if (ids.empty()) return;
+  std::vector<std::vector<std::string>> zrem;
+  for (const auto& id : ids) zrem.push_back({"ZREM", std::string(keys::kDead), id});
+  for (size_t s = 0; s < map_.size(); ++s) shard(s).Pipeline(zrem);
 }
 
 }  // namespace postwork::redis

@@ -4,11 +4,13 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/types.hpp"
 #include "redis/connection.hpp"
+#include "redis/shard_map.hpp"
 
 namespace postwork::redis {
 
@@ -32,9 +34,16 @@ struct QueueDepth {
   int64_t ready = 0;
 };
 
+// With queue sharding (RedisUrl::shards) a Broker holds one connection per
+// shard (the others opened on first use) and sends each call to the shard of
+// the queues it touches; reads that span queues add the shards up. Heartbeats
+// and locks stay on the default Redis.
 class Broker {
  public:
   explicit Broker(RedisUrl url);
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
 
   // Returns how many were pushed (a job already live in Redis is skipped).
   int64_t Enqueue(const std::vector<PushItem>& items, int64_t now_ms);
@@ -47,9 +56,10 @@ class Broker {
   // Returns the ids that were fenced off (this worker's lease had moved on).
   std::vector<std::string> Finish(const std::vector<core::FinishRecord>& records, int64_t now_ms,
                                   int64_t terminal_ttl_s);
-  // Returns the ids whose lease is no longer ours.
+  // Returns the ids whose lease is no longer ours. `queues[i]` is held[i]'s
+  // queue (needed only when sharded; missing = the default Redis).
   std::vector<std::string> Renew(const std::vector<std::pair<std::string, int64_t>>& held,
-                                 int64_t deadline_ms);
+                                 int64_t deadline_ms, const std::vector<std::string>& queues = {});
   // Puts back jobs leased to `worker_id` that it does not hold (a fetch whose
   // reply was lost). Returns how many.
   int64_t ReleaseOrphans(const std::string& worker_id, const std::vector<std::string>& held,
@@ -81,11 +91,27 @@ class Broker {
   std::map<std::string, std::string> JobHash(const std::string& id);
   void ForgetJob(const std::string& id);  // dlq purge / delete
   bool JobLive(const std::string& id);    // hash present in a non-terminal state
+  // The job hashes' status fields (nil = Redis does not have the job).
+  std::vector<Value> JobStatuses(const std::vector<std::pair<std::string, std::string>>& id_queue);
+  void RemoveFromDead(const std::vector<std::string>& ids);
 
+  // The default Redis's connection.
   Connection& connection() { return conn_; }
+  const ShardMap& shards() const { return map_; }
+  Connection& shard(size_t i);
+  Connection& ForQueue(const std::string& queue) { return shard(map_.ShardOf(queue)); }
 
  private:
+  core::FetchResult FetchOn(Connection& conn, const std::string& worker_id,
+                            const std::vector<std::string>& queues, int max_jobs,
+                            int64_t lease_deadline_ms, int64_t now_ms,
+                            const std::function<int(const std::string&)>& default_max);
+  struct Waiters;
+
   Connection conn_;
+  ShardMap map_;
+  std::vector<std::unique_ptr<Connection>> others_;  // shard i at i - 1
+  std::unique_ptr<Waiters> waiters_;
 };
 
 }  // namespace postwork::redis

@@ -16,9 +16,8 @@ int ParseInt(std::string_view text, const char* what, int lo, int hi) {
   }
   return value;
 }
-}  // namespace
 
-RedisUrl ParseRedisUrl(const std::string& url) {
+RedisUrl ParseBareUrl(const std::string& url) {
   constexpr std::string_view kScheme = "redis://";
   if (url.rfind(kScheme, 0) != 0) {
     throw ConfigError("invalid Redis URL: it must start with redis:// (got '" + MaskUrl(url) + "')");
@@ -50,6 +49,53 @@ RedisUrl ParseRedisUrl(const std::string& url) {
     out.host = std::string(hostport);
   }
   if (out.host.empty()) throw ConfigError("invalid Redis URL: no host in '" + MaskUrl(url) + "'");
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+}  // namespace
+
+std::vector<QueueShard> ParseShardList(const std::string& list) {
+  std::vector<QueueShard> out;
+  std::string_view rest(list);
+  while (!rest.empty()) {
+    size_t semi = rest.find(';');
+    std::string_view item = Trim(rest.substr(0, semi));
+    rest.remove_prefix(semi == std::string_view::npos ? rest.size() : semi + 1);
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    std::string pattern(Trim(item.substr(0, eq == std::string_view::npos ? 0 : eq)));
+    if (eq == std::string_view::npos || pattern.empty() || pattern == "*") {
+      throw ConfigError("POSTWORK_REDIS_SHARDS: '" + MaskUrl(std::string(item)) +
+                        "' is not <queue or prefix*>=redis://host:port (the default Redis "
+                        "takes every queue no pattern names)");
+    }
+    if (pattern.find('*') != std::string::npos && pattern.find('*') != pattern.size() - 1) {
+      throw ConfigError("POSTWORK_REDIS_SHARDS: pattern '" + pattern +
+                        "' may only end in '*' (a prefix)");
+    }
+    if (pattern.rfind("queue:", 0) != 0) pattern = "queue:" + pattern;
+    for (const auto& s : out) {
+      if (s.pattern == pattern) {
+        throw ConfigError("POSTWORK_REDIS_SHARDS: pattern '" + pattern + "' is listed twice");
+      }
+    }
+    out.push_back({.pattern = pattern, .url = ParseBareUrl(std::string(Trim(item.substr(eq + 1))))});
+  }
+  return out;
+}
+
+RedisUrl ParseRedisUrl(const std::string& url) {
+  RedisUrl out = ParseBareUrl(url);
+  if (const char* s = std::getenv("POSTWORK_REDIS_SHARDS"); s && *s) out.shards = ParseShardList(s);
   if (const char* s = std::getenv("POSTWORK_REDIS_SENTINELS"); s && *s) {
     out.sentinels = ParseSentinelList(s);
     if (const char* m = std::getenv("POSTWORK_REDIS_SENTINEL_MASTER"); m && *m) {

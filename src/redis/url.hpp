@@ -5,6 +5,8 @@
 
 namespace postwork::redis {
 
+struct QueueShard;
+
 // redis://[user:password@]host:port[/db]
 struct RedisUrl {
   std::string host = "127.0.0.1";
@@ -21,11 +23,26 @@ struct RedisUrl {
   std::vector<std::pair<std::string, int>> sentinels;
   std::string sentinel_master = "mymaster";
   std::string sentinel_password;
+  // Queue sharding (POSTWORK_REDIS_SHARDS, or `redis_shards` in the config
+  // file): queues matching a pattern live on another Redis. Everything else,
+  // and what is not a queue's (worker heartbeats, locks), stays on this one.
+  std::vector<QueueShard> shards;
+};
+
+// "queue:email-sending*" (a prefix) or "queue:webhook:process" (one queue).
+struct QueueShard {
+  std::string pattern;
+  RedisUrl url;
 };
 
 // Throws ConfigError naming what is wrong (never echoing the password).
-// Also reads the POSTWORK_REDIS_SENTINEL* variables (see RedisUrl).
+// Also reads the POSTWORK_REDIS_SENTINEL* variables and POSTWORK_REDIS_SHARDS
+// (see RedisUrl).
 RedisUrl ParseRedisUrl(const std::string& url);
+// "pattern=redis://host:port;pattern=redis://..." -> shards; a pattern is a
+// queue name ("queue:" may be left out) or a prefix ending in '*'. Throws
+// ConfigError naming the bad entry (never echoing a password).
+std::vector<QueueShard> ParseShardList(const std::string& list);
 // "host:port,host:port" -> pairs; throws ConfigError.
 std::vector<std::pair<std::string, int>> ParseSentinelList(const std::string& list);
 // The URL with any password replaced by "***", for logs.

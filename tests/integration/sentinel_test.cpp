@@ -26,13 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-std::string Slurp(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 class Sentinel {
  public:
   Sentinel(const fs::path& dir, int master_port) : port_(devenv::FreePort()) {
@@ -111,7 +104,7 @@ TEST(SentinelTest, WorkersFollowAFailoverAndEveryJobCompletes) {
   auto completed = [] {
     return QueryInt("SELECT count(*) FROM jobs WHERE status = 'completed'");
   };
-  ASSERT_TRUE(WaitFor([&] { return completed() >= kJobs / 4; }, 60s)) << Slurp(log);
+  ASSERT_TRUE(WaitFor([&] { return completed() >= kJobs / 4; }, 60s)) << Slurp(log.string());
   // Production replicas are in sync before anything fails: wait for the link.
   redis::Connection replica_conn(redis::RedisUrl{.host = "127.0.0.1", .port = replica.port()}, 1s);
   ASSERT_TRUE(WaitFor([&] {
@@ -128,13 +121,13 @@ TEST(SentinelTest, WorkersFollowAFailoverAndEveryJobCompletes) {
   std::vector<nlohmann::json> more(200, {{"sleep_ms", 1}, {"record", true}});
   client.EnqueueMany("diagnostic", more);
   ASSERT_TRUE(WaitFor([&] { return completed() == kJobs + 200; }, 120s))
-      << completed() << " completed\n" << Slurp(log);
+      << completed() << " completed\n" << Slurp(log.string());
   // At-least-once: every job has at least one effect; re-runs only for jobs
   // whose state the failover lost.
   int64_t effects = QueryInt("SELECT count(*) FROM diagnostic_effects");
   int64_t jobs_with_effect = QueryInt("SELECT count(DISTINCT job_id) FROM diagnostic_effects");
   EXPECT_EQ(jobs_with_effect, kJobs + 200);
-  std::string text = Slurp(log);
+  std::string text = Slurp(log.string());
   int64_t repushed = 0;
   std::regex pushed(R"re("jobs":"(\d+)"[^\n]*reconciler pushed|reconciler pushed[^\n]*"jobs":"(\d+)")re");
   for (std::sregex_iterator it(text.begin(), text.end(), pushed), end; it != end; ++it) {
@@ -144,7 +137,7 @@ TEST(SentinelTest, WorkersFollowAFailoverAndEveryJobCompletes) {
             << effects - jobs_with_effect << " re-run(s), " << repushed
             << " job(s) pushed again from PostgreSQL by the reconciler\n";
   worker.Signal(SIGTERM);
-  EXPECT_EQ(worker.Wait(60s), 0) << Slurp(log);
+  EXPECT_EQ(worker.Wait(60s), 0) << Slurp(log.string());
   ::unsetenv("POSTWORK_REDIS_SENTINELS");
   sentinels.clear();
   replica.Stop();

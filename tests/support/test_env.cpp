@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <sys/stat.h>
 #include <mutex>
 #include <thread>
@@ -170,6 +171,13 @@ std::pair<int, std::string> RunPostwork(const std::vector<std::string>& args) {
   return RunCommand(argv, {"POSTWORK_REDIS_URL=" + Servers().redis_url,
                            "POSTWORK_DATABASE_URL=" + Servers().database_url,
                            "POSTWORK_LOG_FORMAT=json"});
+}
+
+std::string Slurp(const std::string& file) {
+  std::ifstream in(file);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 }  // namespace postwork::testing

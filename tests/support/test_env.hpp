@@ -46,4 +46,7 @@ std::pair<int, std::string> RunPostwork(const std::vector<std::string>& args);
 
 redis::Connection& Redis();
 
+// A whole file's text ("" when it cannot be read), e.g. a worker's log.
+std::string Slurp(const std::string& file);
+
 }  // namespace postwork::testing

@@ -3,7 +3,7 @@
 #include <map>
 #include <memory>
 
-#include "redis/connection.hpp"
+#include "redis/broker.hpp"
 #include "redis/keys.hpp"
 #include "redis/url.hpp"
 
@@ -17,13 +17,14 @@ WHERE tenant_id = $1 AND status IN ('queued', 'retry_scheduled')
   AND payload->>'recipient_id' = $2
   AND ($3::text IS NULL OR payload->>'campaign_id' = $3)
   AND id <> $5
-RETURNING id)SQL";
+RETURNING id, queue)SQL";
 
-redis::Connection& ThreadRedis(const std::string& url) {
-  thread_local std::map<std::string, std::unique_ptr<redis::Connection>> connections;
-  auto& c = connections[url];
-  if (!c) c = std::make_unique<redis::Connection>(redis::ParseRedisUrl(url));
-  return *c;
+// The job's queue picks the Redis (queue sharding).
+redis::Connection& ThreadRedis(const std::string& url, const std::string& queue) {
+  thread_local std::map<std::string, std::unique_ptr<redis::Broker>> brokers;
+  auto& b = brokers[url];
+  if (!b) b = std::make_unique<redis::Broker>(redis::ParseRedisUrl(url));
+  return b->ForQueue(queue);
 }
 }  // namespace
 
@@ -33,9 +34,9 @@ int CancelPendingSends(pg::Connection& conn, const std::string& redis_url,
       conn.Exec(kCancelSql, {f.tenant_id, f.lead_id, f.campaign_id, "cancelled: " + f.reason,
                              f.exclude_job_id});
   if (rows.rows() == 0 || redis_url.empty()) return rows.rows();
-  auto& redis = ThreadRedis(redis_url);
   for (int i = 0; i < rows.rows(); ++i) {
     std::string id = rows.Get(i, 0);
+    auto& redis = ThreadRedis(redis_url, rows.Get(i, 1));
     std::string key = redis::keys::Job(id);
     auto h = redis.Command({"HMGET", key, "queue", "envelope"});
     std::vector<std::vector<std::string>> cmds = {
