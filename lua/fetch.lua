@@ -31,8 +31,11 @@ end
 
 -- 2. Lease jobs, highest priority queue first. Every job gets its own fencing
 -- token; the counter moves once per call (INCRBY) rather than once per job.
--- Within a queue, the queue list itself and each tenant with work get one job
--- per round, so one tenant's 100,000-job campaign cannot starve another's 100.
+-- Within a queue, the queue list itself and each tenant with work get an equal
+-- share per round (the rest of the batch split evenly, at least one job each),
+-- so one tenant's 100,000-job campaign cannot starve another's 100. Each share
+-- is one RPOP with a count: the cost grows with the tenants served, not with
+-- the jobs.
 local function pop_fair(queue, want)
   local got = {}
   local ring = 'pw:tr:' .. queue
@@ -40,29 +43,47 @@ local function pop_fair(queue, want)
     local items = redis.call('RPOP', queue, want)
     return items or got
   end
+  local from_tenants = 0
+  local plain_empty = false
   while #got < want do
+    local tenants = redis.call('LRANGE', ring, 0, -1)
+    local shares = #tenants + (plain_empty and 0 or 1)
+    if shares == 0 then break end
+    local quantum = math.max(1, math.floor((want - #got) / shares))
     local progressed = false
-    local e = redis.call('RPOP', queue)
-    if e then
-      got[#got + 1] = e
-      progressed = true
-    end
-    local tenants = redis.call('LLEN', ring)
-    for _ = 1, tenants do
-      if #got >= want then break end
-      local t = redis.call('LMOVE', ring, ring, 'LEFT', 'RIGHT')
-      if not t then break end
-      local tq = 'pw:tq:' .. queue .. ':' .. t
-      local te = redis.call('RPOP', tq)
-      if te then
-        got[#got + 1] = te
+    if not plain_empty then
+      local items = redis.call('RPOP', queue, quantum)
+      if items then
+        for _, e in ipairs(items) do got[#got + 1] = e end
         progressed = true
-        redis.call('HINCRBY', 'pw:tcount', queue, -1)
       end
-      if redis.call('LLEN', tq) == 0 then redis.call('LREM', ring, 0, t) end
+      if not items or #items < quantum then plain_empty = true end
+    end
+    local visited = 0  -- served tenants still in the ring, from its head
+    for _, t in ipairs(tenants) do
+      if #got >= want then break end
+      local take = math.min(quantum, want - #got)
+      local tq = 'pw:tq:' .. queue .. ':' .. t
+      local items = redis.call('RPOP', tq, take)
+      local n = items and #items or 0
+      for i = 1, n do got[#got + 1] = items[i] end
+      from_tenants = from_tenants + n
+      if n > 0 then progressed = true end
+      if n < take or redis.call('LLEN', tq) == 0 then
+        redis.call('LREM', ring, 0, t)
+      else
+        visited = visited + 1
+      end
+    end
+    -- The tenants served this round go to the back of the ring, so the next
+    -- fetch starts with those this one did not reach.
+    local left = redis.call('LLEN', ring)
+    if visited < left then
+      for _ = 1, visited do redis.call('LMOVE', ring, ring, 'LEFT', 'RIGHT') end
     end
     if not progressed then break end
   end
+  if from_tenants > 0 then redis.call('HINCRBY', 'pw:tcount', queue, -from_tenants) end
   return got
 end
 

@@ -92,6 +92,14 @@ std::vector<Ratio> Absolutes(const Report& report) {
     out.push_back({"PostgreSQL statements per job (worker-concurrent)", v, "<= 0.02",
                    v && *v <= 0.02});
   }
+  if (const RunResult* fair = Find(report.postwork, "worker-tenants")) {
+    if (const RunResult* plain = Find(report.postwork, "worker-concurrent")) {
+      auto ratio = Divide(fair->jobs_per_s, plain->jobs_per_s);
+      Figure cost = ratio ? Figure(1.0 - *ratio) : std::nullopt;
+      out.push_back({"tenant fairness cost (1 - tenants / concurrent jobs/s)", cost, "< 0.10",
+                     cost && *cost < 0.10});
+    }
+  }
   if (const RunResult* pw = Find(report.postwork, "latency")) {
     auto v = pw->p99_ms;
     out.push_back({"latency p99 ms at 1,000 jobs/s", v, "<= 2", v && *v <= 2});

@@ -13,12 +13,16 @@ std::vector<ScenarioSpec> DefaultScenarios(bool quick) {
             {.name = "queue-add-bulk", .jobs = 5000, .warmup = 1000, .batch = 1000},
             {.name = "worker-generic", .jobs = 500, .warmup = 50, .concurrency = 1},
             {.name = "worker-concurrent", .jobs = 5000, .warmup = 500, .concurrency = 100},
+            {.name = "worker-tenants", .jobs = 5000, .warmup = 500, .concurrency = 100,
+             .tenants = 10, .peer = false},
             {.name = "latency", .jobs = 500, .warmup = 50, .concurrency = 100, .rate = 1000}};
   }
   return {{.name = "queue-add", .jobs = 20000, .warmup = 200},
           {.name = "queue-add-bulk", .jobs = 100000, .warmup = 1000, .batch = 1000},
           {.name = "worker-generic", .jobs = 20000, .warmup = 200, .concurrency = 1},
           {.name = "worker-concurrent", .jobs = 100000, .warmup = 1000, .concurrency = 100},
+          {.name = "worker-tenants", .jobs = 100000, .warmup = 1000, .concurrency = 100,
+           .tenants = 10, .peer = false},
           {.name = "latency", .jobs = 5000, .warmup = 100, .concurrency = 100, .rate = 1000}};
 }
 
@@ -43,7 +47,10 @@ void Checkpoint(const BenchEnv& env) {
 
 RunResult RunScenario(const BenchEnv& env, const ScenarioSpec& spec) {
   if (spec.name == "queue-add" || spec.name == "queue-add-bulk") return RunQueueAdd(env, spec);
-  if (spec.name == "worker-generic" || spec.name == "worker-concurrent") return RunDrain(env, spec);
+  if (spec.name == "worker-generic" || spec.name == "worker-concurrent" ||
+      spec.name == "worker-tenants") {
+    return RunDrain(env, spec);
+  }
   if (spec.name == "latency") return RunLatency(env, spec);
   throw std::invalid_argument("unknown scenario " + spec.name);
 }

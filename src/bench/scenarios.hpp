@@ -4,6 +4,8 @@
 //   queue-add-bulk     jobs enqueued in bulk calls (PostgreSQL rows included)
 //   worker-generic     pre-enqueued no-op jobs drained at concurrency 1
 //   worker-concurrent  the same at concurrency 100
+//   worker-tenants     worker-concurrent with the jobs spread over 10 tenants
+//                      (fair share across tenants: the cost of fairness)
 //   latency            jobs enqueued at a steady rate while a worker runs
 // Every run starts from an empty Redis and empty job tables, warms up on a few
 // jobs outside the measured window, and is bounded in time.
@@ -27,6 +29,8 @@ struct ScenarioSpec {
   int batch = 1;        // jobs per producer call
   int concurrency = 1;  // worker slots
   int rate = 0;         // jobs/s offered (latency)
+  int tenants = 0;      // > 0: jobs carry tenant ids, batch by batch in rotation
+  bool peer = true;     // run through --peer too (false: the peer has no such feature)
 };
 
 // The sizes, or small ones for CI (`--quick`).

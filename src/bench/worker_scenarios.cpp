@@ -88,7 +88,9 @@ RunResult RunDrain(const BenchEnv& env, const ScenarioSpec& spec) {
     for (int64_t done = 0; done < total; done += 1000) {
       std::vector<nlohmann::json> payloads(static_cast<size_t>(std::min<int64_t>(1000, total - done)),
                                            nlohmann::json::object());
-      client.EnqueueMany(kQueue, payloads);
+      EnqueueOptions options;
+      if (spec.tenants > 0) options.tenant_id = "tenant-" + std::to_string(done / 1000 % spec.tenants);
+      client.EnqueueMany(kQueue, payloads, options);
     }
   }
   Checkpoint(env);

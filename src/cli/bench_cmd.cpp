@@ -79,8 +79,8 @@ bench::Report RunAll(const bench::BenchEnv& env, const BenchFlags& f,
     for (size_t i = 0; i < specs.size(); ++i) {
       // Alternate who goes first, so neither always meets a warmer machine.
       bool peer_first = !f.peer.empty() && run % 2 == 0;
-      for (int turn = 0; turn < (f.peer.empty() ? 1 : 2); ++turn) {
-        if ((turn == 0) != peer_first) {
+      for (int turn = 0; turn < (f.peer.empty() || !specs[i].peer ? 1 : 2); ++turn) {
+        if ((turn == 0) != peer_first || !specs[i].peer) {
           auto r = bench::RunScenario(env, specs[i]);
           progress(run, r);
           report.postwork_runs[i].push_back(std::move(r));
@@ -93,6 +93,8 @@ bench::Report RunAll(const bench::BenchEnv& env, const BenchFlags& f,
     }
   }
   for (const auto& runs : report.postwork_runs) report.postwork.push_back(bench::Median(runs));
+  // Scenarios the peer does not run (worker-tenants) have no peer column.
+  std::erase_if(report.peer_runs, [](const auto& runs) { return runs.empty(); });
   for (const auto& runs : report.peer_runs) report.peer.push_back(bench::Median(runs));
   report.pending = bench::PendingScenarios();
   return report;
