@@ -119,8 +119,11 @@ for _, group in ipairs(items_by_queue) do
     local key = 'job:' .. id
     local h = redis.call('HMGET', key, 'status', 'attempt_count', 'max_attempts')
     local duplicate = false
-    if h[1] == 'cancelled' then
-      duplicate = true  -- cancelled while queued: drop the entry, never run it
+    if h[1] == 'cancelled' or h[1] == 'completed' or h[1] == 'failed' then
+      -- Cancelled while queued, or a stale entry of a job that has finished
+      -- (a reclaim requeued it after PostgreSQL recorded its outcome, and
+      -- the reclaimer settled it): drop the entry, never run it.
+      duplicate = true
     elseif h[1] == 'processing' then
       local leased = redis.call('ZSCORE', KEYS[2], id)
       -- The same job is already running elsewhere: this entry is a duplicate push.

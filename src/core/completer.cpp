@@ -22,7 +22,10 @@ Completer::Completer(CompleterOptions options, redis::RedisUrl redis, std::strin
 
 Completer::~Completer() { Stop(); }
 
-void Completer::Start() { thread_ = std::thread([this] { Run(); }); }
+void Completer::Start() {
+  acker_ = std::thread([this] { AckLoop(); });
+  thread_ = std::thread([this] { Run(); });
+}
 
 void Completer::Submit(FinishRecord record) {
   bool wake;
@@ -43,11 +46,44 @@ void Completer::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  // The writer has handed over its last batch: acknowledge everything, stop.
+  {
+    std::lock_guard lock(ack_mu_);
+    ack_stopping_ = true;
+  }
+  ack_cv_.notify_all();
+  if (acker_.joinable()) acker_.join();
 }
 
 size_t Completer::pending() {
-  std::lock_guard lock(mu_);
-  return queue_.size() + in_progress_;
+  size_t n;
+  {
+    std::lock_guard lock(mu_);
+    n = queue_.size() + in_progress_;
+  }
+  std::lock_guard lock(ack_mu_);
+  return n + acks_pending_;
+}
+
+void Completer::AckLoop() {
+  while (true) {
+    std::vector<FinishRecord> batch;
+    {
+      std::unique_lock lock(ack_mu_);
+      ack_cv_.wait(lock, [&] { return ack_stopping_ || !acks_.empty(); });
+      if (acks_.empty()) return;  // stopping, nothing left
+      // Everything recorded meanwhile goes in one script call.
+      batch = std::move(acks_.front());
+      acks_.pop_front();
+      while (!acks_.empty() && batch.size() < options_.max_batch) {
+        for (auto& r : acks_.front()) batch.push_back(std::move(r));
+        acks_.pop_front();
+      }
+    }
+    AckRedis(batch);
+    std::lock_guard lock(ack_mu_);
+    acks_pending_ -= batch.size();
+  }
 }
 
 void Completer::Run() {
@@ -216,7 +252,16 @@ void Completer::Flush(std::vector<FinishRecord>& batch) {
       return;
     }
   }
-  // 2. Then Redis.
+  // 2. Then Redis, on the acknowledging thread.
+  {
+    std::lock_guard lock(ack_mu_);
+    acks_pending_ += batch.size();
+    acks_.push_back(std::move(batch));
+  }
+  ack_cv_.notify_one();
+}
+
+void Completer::AckRedis(std::vector<FinishRecord>& batch) {
   while (true) {
     try {
       auto fenced = broker_.Finish(batch, clock_.NowMs(), options_.terminal_ttl_s);

@@ -1,7 +1,9 @@
 #pragma once
 // Collects attempt outcomes for a few milliseconds and writes them in one
 // PostgreSQL statement, then one Redis script call: PostgreSQL (the system of
-// record) commits before Redis lets go of the job.
+// record) commits before Redis lets go of the job. The two writes are a
+// pipeline of two threads: while Redis acknowledges one batch, PostgreSQL
+// writes the next, so the two servers work at the same time.
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -43,7 +45,9 @@ class Completer {
 
  private:
   void Run();
+  void AckLoop();
   void Flush(std::vector<FinishRecord>& batch);
+  void AckRedis(std::vector<FinishRecord>& batch);
   void WritePostgres(std::vector<FinishRecord>& batch);
   void WriteRunningMarks();
   void Count(const FinishRecord& r);
@@ -62,6 +66,13 @@ class Completer {
   size_t in_progress_ = 0;
   bool stopping_ = false;
   std::thread thread_;
+  // Batches PostgreSQL has recorded, waiting for their Redis acknowledgement.
+  std::mutex ack_mu_;
+  std::condition_variable ack_cv_;
+  std::deque<std::vector<FinishRecord>> acks_;
+  size_t acks_pending_ = 0;  // records queued or being acknowledged
+  bool ack_stopping_ = false;
+  std::thread acker_;
 };
 
 }  // namespace postwork::core

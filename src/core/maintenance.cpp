@@ -6,6 +6,7 @@
 #include "core/worker.hpp"
 
 #include <optional>
+#include <set>
 #include "postwork/client.hpp"
 #include "postwork/error.hpp"
 #include "redis/broker.hpp"
@@ -140,10 +141,29 @@ void Worker::MaintenanceLoop() {
     }
     try {
       if (!unrecorded.empty()) {
-        store.ApplyReclaims(unrecorded);
+        auto applied_ids = store.ApplyReclaims(unrecorded);
+        std::set<std::string> applied(applied_ids.begin(), applied_ids.end());
+        std::vector<std::string> others;
+        for (const auto& r : unrecorded) {
+          if (!applied.count(r.id)) others.push_back(r.id);
+        }
+        // Not applied: PostgreSQL recorded an outcome after that lease (the
+        // worker died between its PostgreSQL commit and its Redis
+        // acknowledgement), or a newer lease runs the job. A finished job is
+        // settled in Redis instead of running again or being dead-lettered.
+        auto pg_states = store.Statuses(others);
+        for (const auto& r : unrecorded) {
+          auto it = pg_states.find(r.id);
+          if (applied.count(r.id) || it == pg_states.end()) continue;
+          const std::string& status = it->second.first;
+          if (status != "completed" && status != "failed" && status != "cancelled") continue;
+          broker.SettleFinished(r.id, r.queue, status, now, options_.terminal_ttl_seconds);
+          log::Info("a reclaimed job had already finished: Redis takes the PostgreSQL state",
+                    {{"worker_id", options_.id}, {"job_id", r.id}, {"status", status}});
+        }
         std::vector<DeadLetter> dead;
         for (const auto& r : unrecorded) {
-          if (!r.dead) continue;
+          if (!r.dead || !applied.count(r.id)) continue;
           dead.push_back({.id = r.id,
                           .queue = r.queue,
                           .error = "lease expired: worker " + r.old_worker_id + " stopped reporting",

@@ -158,10 +158,12 @@ void Worker::FetchLoop() {
   auto max_attempts = [this](const std::string& q) { return MaxAttemptsFor(q); };
   fetching_ = true;
   bool orphans_possible = false;
-  // Leases held (running, queued for a slot, or awaiting the completer) are
-  // capped at twice the concurrency: enough to prefetch one batch while the
-  // previous one is written, never an unbounded backlog.
-  const size_t max_held = static_cast<size_t>(options_.concurrency) * 4 + 100;
+  // Leases held: running, waiting for a slot (at most one fetch's batch: a
+  // fetch happens only when a slot is free), or finished and waiting for the
+  // completer's PostgreSQL and Redis writes. The allowance for the last kind
+  // lets the next batches run while the previous ones are written, without
+  // an unbounded backlog.
+  const size_t max_held = static_cast<size_t>(options_.concurrency) * 10 + 1000;
   const int min_fetch = std::max(1, std::min(options_.batch_size, options_.concurrency) / 2);
   while (!stop_) {
     int free = executor_->FreeSlots();

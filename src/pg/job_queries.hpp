@@ -95,22 +95,30 @@ WITH f AS (
 SELECT id FROM upd)SQL";
 
 // $1: [{id, token, status, attempt_count, worker_id, error}] (leases that expired)
+// Applies where the expired lease is the newest PostgreSQL knows: running under
+// it, or live under an older one (a short job's running mark is never written).
+// Returns the ids applied; the others were finished or re-leased meanwhile.
 inline constexpr const char* kApplyReclaims = R"SQL(
 WITH r AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id text, token bigint, status text,
     attempt_count int, worker_id text, error text)
 ), upd AS (
   UPDATE jobs j SET status = r.status, attempt_count = r.attempt_count, last_error = r.error,
-    completed_at = CASE WHEN r.status = 'failed' THEN now() END, updated_at = now()
-  FROM r WHERE j.id = r.id AND j.lease_token = r.token AND j.status = 'running'
+    lease_token = r.token, completed_at = CASE WHEN r.status = 'failed' THEN now() END,
+    updated_at = now()
+  FROM r WHERE j.id = r.id
+    AND ((j.status = 'running' AND j.lease_token = r.token)
+      OR (j.status IN ('queued', 'retry_scheduled', 'running') AND j.lease_token < r.token))
+  RETURNING j.id
+), ins AS (
+  -- The lost attempt is history whether or not a newer lease already moved the
+  -- row on (the reclaim itself happened exactly once, atomically in Redis).
+  INSERT INTO job_executions (job_id, attempt, worker_id, status, error, finished_at)
+  SELECT r.id, r.attempt_count, r.worker_id, 'lost', r.error, now()
+  FROM r WHERE EXISTS (SELECT 1 FROM jobs j WHERE j.id = r.id)
 )
--- The lost attempt is history whether or not a newer lease already moved the
--- row on (the reclaim itself happened exactly once, atomically in Redis).
-INSERT INTO job_executions (job_id, attempt, worker_id, status, error, finished_at)
-SELECT r.id, r.attempt_count, r.worker_id, 'lost', r.error, now()
-FROM r WHERE EXISTS (SELECT 1 FROM jobs j WHERE j.id = r.id))SQL";
+SELECT id FROM upd)SQL";
 
-// $1: ["id", ...] -> (id, status, lease_token)
 inline constexpr const char* kStatuses = R"SQL(
 SELECT id, status, lease_token FROM jobs
 WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)))SQL";

@@ -168,8 +168,8 @@ std::vector<std::string> JobStore::ApplyFinishes(const std::vector<core::FinishR
   return out;
 }
 
-void JobStore::ApplyReclaims(const std::vector<core::ReclaimedJob>& jobs) {
-  if (jobs.empty()) return;
+std::vector<std::string> JobStore::ApplyReclaims(const std::vector<core::ReclaimedJob>& jobs) {
+  if (jobs.empty()) return {};
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& j : jobs) {
     rows.push_back({{"id", j.id},
@@ -179,7 +179,10 @@ void JobStore::ApplyReclaims(const std::vector<core::ReclaimedJob>& jobs) {
                     {"worker_id", j.old_worker_id},
                     {"error", "lease expired: worker " + j.old_worker_id + " stopped reporting"}});
   }
-  conn_.Exec(queries::kApplyReclaims, {Dump(rows)});
+  Result r = conn_.Exec(queries::kApplyReclaims, {Dump(rows)});
+  std::vector<std::string> applied;
+  for (int i = 0; i < r.rows(); ++i) applied.push_back(r.Get(i, 0));
+  return applied;
 }
 
 std::map<std::string, std::pair<std::string, int64_t>> JobStore::Statuses(

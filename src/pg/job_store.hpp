@@ -51,7 +51,8 @@ class JobStore {
                                        const std::string& worker_id);
   // Returns the ids whose write applied (the lease was still the job's).
   std::vector<std::string> ApplyFinishes(const std::vector<core::FinishRecord>& records);
-  void ApplyReclaims(const std::vector<core::ReclaimedJob>& jobs);
+  // Returns the ids applied (see kApplyReclaims).
+  std::vector<std::string> ApplyReclaims(const std::vector<core::ReclaimedJob>& jobs);
   // id -> (status, lease_token)
   std::map<std::string, std::pair<std::string, int64_t>> Statuses(
       const std::vector<std::string>& ids);

@@ -510,6 +510,22 @@ std::vector<Value> Broker::JobStatuses(
   return out;
 }
 
+void Broker::SettleFinished(const std::string& id, const std::string& queue,
+                            const std::string& status, int64_t now_ms, int64_t terminal_ttl_s) {
+  std::string key = keys::Job(id);
+  std::vector<std::vector<std::string>> cmds = {
+      {"HSET", key, "status", status, "updated_at", std::to_string(now_ms)},
+      {"HDEL", key, "envelope"},
+      {"EXPIRE", key, std::to_string(terminal_ttl_s)},
+      {"ZREM", std::string(keys::kScheduled), id}};
+  if (status == "failed") {
+    cmds.push_back({"ZADD", std::string(keys::kDead), std::to_string(now_ms), id});
+  } else {
+    cmds.push_back({"ZREM", std::string(keys::kDead), id});
+  }
+  ForQueue(queue).Pipeline(cmds);
+}
+
 void Broker::RemoveFromDead(const std::vector<std::string>& ids) {
   if (ids.empty()) return;
   std::vector<std::vector<std::string>> zrem;

@@ -94,6 +94,10 @@ class Broker {
   // The job hashes' status fields (nil = Redis does not have the job).
   std::vector<Value> JobStatuses(const std::vector<std::pair<std::string, std::string>>& id_queue);
   void RemoveFromDead(const std::vector<std::string>& ids);
+  // Redis takes the terminal state PostgreSQL holds for a job (completed,
+  // failed or cancelled); a stale queue entry of it is dropped at fetch.
+  void SettleFinished(const std::string& id, const std::string& queue, const std::string& status,
+                      int64_t now_ms, int64_t terminal_ttl_s);
 
   // The default Redis's connection.
   Connection& connection() { return conn_; }

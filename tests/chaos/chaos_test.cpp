@@ -166,10 +166,15 @@ TEST(Chaos, KillsRestartsAndPausesLoseNothing) {
   int64_t scheduled = r.Command({"ZCARD", "pw:scheduled"}).AsInt();
   // Every job PostgreSQL holds as completed is completed (or already expired) in Redis.
   int64_t disagree = 0;
-  auto ids = db.Exec("SELECT id FROM jobs");
+  // The diagnostic jobs only: a built-in cron tick (daily analytics, warmup
+  // planner) falling due during the run waits for a worker of its own queue.
+  auto ids = db.Exec("SELECT id FROM jobs WHERE queue = 'queue:diagnostic'");
   for (int i = 0; i < ids.rows(); ++i) {
     auto s = r.Command({"HGET", "job:" + ids.Get(i, 0), "status"});
-    if (!s.is_nil() && s.str != "completed") ++disagree;
+    if (!s.is_nil() && s.str != "completed") {
+      ++disagree;
+      std::cout << "Redis says " << s.str << " for job " << ids.Get(i, 0) << "\n";
+    }
   }
   int64_t duplicates = effects - distinct;
   // A side effect runs twice only when its attempt was lost (worker killed or
