@@ -79,7 +79,8 @@ TEST(Chaos, KillsRestartsAndPausesLoseNothing) {
                  "--shutdown-timeout", "10"},
         .log_file = (dir / ("worker-" + std::to_string(n) + ".log")).string(),
         .env = {"POSTWORK_REDIS_URL=" + redis.url(), "POSTWORK_DATABASE_URL=" + postgres.url(),
-                "POSTWORK_LOG_FORMAT=json"}});
+                "POSTWORK_LOG_FORMAT=json", "POSTWORK_WARMUP_PLANNER_CRON=off",
+              "POSTWORK_ANALYTICS_DAILY_CRON=off"}});
   };
   std::vector<Worker> workers;
   int spawned = 0;

@@ -124,7 +124,8 @@ TEST(WorkerOutageTest, RedisRestartLosesNothing) {
                "--lease-seconds", "5"},
       .log_file = log,
       .env = {"POSTWORK_REDIS_URL=" + redis.url(), "POSTWORK_DATABASE_URL=" + db,
-              "POSTWORK_LOG_FORMAT=json"}});
+              "POSTWORK_LOG_FORMAT=json", "POSTWORK_WARMUP_PLANNER_CRON=off",
+              "POSTWORK_ANALYTICS_DAILY_CRON=off"}});
   ASSERT_TRUE(WaitFor([&] { return QueryInt("SELECT count(*) FROM jobs WHERE status='completed'") > 20; }));
   redis.Restart();
   std::vector<nlohmann::json> second(200, nlohmann::json::object());

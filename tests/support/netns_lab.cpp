@@ -72,7 +72,8 @@ devenv::ChildProcess NetnsLab::StartPostwork(int i, const std::vector<std::strin
       .argv = argv,
       .log_file = (dir_ / log_name).string(),
       .env = {"POSTWORK_REDIS_URL=" + RedisUrlFor(i), "POSTWORK_DATABASE_URL=" + DatabaseUrlFor(i),
-              "POSTWORK_LOG_FORMAT=json"}});
+              "POSTWORK_LOG_FORMAT=json", "POSTWORK_WARMUP_PLANNER_CRON=off",
+              "POSTWORK_ANALYTICS_DAILY_CRON=off"}});
 }
 
 std::pair<int, std::string> NetnsLab::RunPostwork(const std::vector<std::string>& args) const {
