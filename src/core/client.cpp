@@ -1,5 +1,7 @@
 #include "postwork/client.hpp"
 
+#include <future>
+
 #include "app/log.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
@@ -18,6 +20,23 @@ struct Client::Impl {
       : options(std::move(o)),
         store(options.database_url),
         broker(redis::ParseRedisUrl(options.redis_url)) {}
+  void Push(const std::vector<redis::PushItem>& pushes, int64_t now) {
+    if (pushes.empty()) return;
+    try {
+      try {
+        broker.Enqueue(pushes, now);
+      } catch (const UnavailableError&) {
+        // A connection that went stale (Redis restarted since our last call)
+        // fails once; the enqueue script is idempotent, so try a fresh one.
+        broker.Enqueue(pushes, now);
+      }
+    } catch (const UnavailableError& e) {
+      // Recorded in PostgreSQL: the reconciler pushes it once Redis is back.
+      log::Warn("Redis unavailable at enqueue; the jobs are recorded and will be queued by the "
+                "reconciler",
+                {{"error", e.what()}, {"jobs", std::to_string(pushes.size())}});
+    }
+  }
 };
 
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -64,6 +83,7 @@ std::vector<Enqueued> Client::EnqueueBatch(const std::string& queue_name,
   std::vector<Enqueued> out;
   out.reserve(payloads.size());
   const auto& clock = core::SystemClock::Instance();
+  std::future<void> pending;
   for (size_t start = 0; start < payloads.size(); start += batch_size) {
     size_t end = std::min(payloads.size(), start + batch_size);
     int64_t now = clock.NowMs();
@@ -110,21 +130,18 @@ std::vector<Enqueued> Client::EnqueueBatch(const std::string& queue_name,
                         .attempt_count = 0,
                         .tenant_id = options.tenant_id});
     }
-    try {
-      try {
-        impl_->broker.Enqueue(pushes, now);
-      } catch (const UnavailableError&) {
-        // A connection that went stale (Redis restarted since our last call)
-        // fails once; the enqueue script is idempotent, so try a fresh one.
-        impl_->broker.Enqueue(pushes, now);
-      }
-    } catch (const UnavailableError& e) {
-      // Recorded in PostgreSQL: the reconciler pushes it once Redis is back.
-      log::Warn("Redis unavailable at enqueue; the jobs are recorded and will be queued by the "
-                "reconciler",
-                {{"error", e.what()}, {"jobs", std::to_string(pushes.size())}});
+    // Redis takes this batch while PostgreSQL inserts the next one (each
+    // batch's rows are committed before its push starts); the last (or only)
+    // batch is pushed on this thread.
+    if (pending.valid()) pending.get();
+    if (end == payloads.size()) {
+      impl_->Push(pushes, now);
+    } else {
+      pending = std::async(std::launch::async,
+                           [impl = impl_.get(), p = std::move(pushes), now] { impl->Push(p, now); });
     }
   }
+  if (pending.valid()) pending.get();
   return out;
 }
 
