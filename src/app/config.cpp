@@ -1,9 +1,10 @@
 #include "app/config.hpp"
 
+#include <toml++/toml.h>
+
 #include <cstdlib>
 #include <optional>
 #include <type_traits>
-#include <toml++/toml.h>
 
 #include "app/email_config.hpp"
 #include "app/webhook_config.hpp"
@@ -57,8 +58,9 @@ void ApplyTable(Config& c, const toml::table& root) {
     std::string list;
     for (const auto& [pattern, url] : *shards) {
       auto u = url.value<std::string>();
-      if (!u) throw ConfigError("config: redis_shards." + std::string(pattern.str()) +
-                                " must be a redis:// URL string");
+      if (!u)
+        throw ConfigError("config: redis_shards." + std::string(pattern.str()) +
+                          " must be a redis:// URL string");
       list += std::string(pattern.str()) + "=" + *u + ";";
     }
     c.redis_shards = list;
@@ -92,15 +94,27 @@ void ApplyTable(Config& c, const toml::table& root) {
   if (auto* t = root["worker"].as_table()) {
     int64_t n = 0;
     std::string s;
-    if (t->contains("concurrency")) Read(*t, "concurrency", n, "worker."), w.concurrency = static_cast<int>(n);
-    if (t->contains("lease_seconds")) Read(*t, "lease_seconds", n, "worker."), w.lease_seconds = static_cast<int>(n);
-    if (t->contains("shutdown_timeout_seconds")) Read(*t, "shutdown_timeout_seconds", n, "worker."), w.shutdown_timeout_seconds = static_cast<int>(n);
-    if (t->contains("poll_interval_ms")) Read(*t, "poll_interval_ms", n, "worker."), w.poll_interval_ms = static_cast<int>(n);
-    if (t->contains("reconcile_interval_seconds")) Read(*t, "reconcile_interval_seconds", n, "worker."), w.reconcile_interval_seconds = static_cast<int>(n);
-    if (t->contains("reconcile_grace_seconds")) Read(*t, "reconcile_grace_seconds", n, "worker."), w.reconcile_grace_seconds = static_cast<int>(n);
-    if (t->contains("terminal_ttl_seconds")) Read(*t, "terminal_ttl_seconds", w.terminal_ttl_seconds, "worker.");
-    if (t->contains("default_max_attempts")) Read(*t, "default_max_attempts", n, "worker."), w.default_max_attempts = static_cast<int>(n);
-    if (t->contains("queue_order")) Read(*t, "queue_order", s, "worker."), w.order = core::ParseQueueOrder(s);
+    if (t->contains("concurrency"))
+      Read(*t, "concurrency", n, "worker."), w.concurrency = static_cast<int>(n);
+    if (t->contains("lease_seconds"))
+      Read(*t, "lease_seconds", n, "worker."), w.lease_seconds = static_cast<int>(n);
+    if (t->contains("shutdown_timeout_seconds"))
+      Read(*t, "shutdown_timeout_seconds", n, "worker."),
+          w.shutdown_timeout_seconds = static_cast<int>(n);
+    if (t->contains("poll_interval_ms"))
+      Read(*t, "poll_interval_ms", n, "worker."), w.poll_interval_ms = static_cast<int>(n);
+    if (t->contains("reconcile_interval_seconds"))
+      Read(*t, "reconcile_interval_seconds", n, "worker."),
+          w.reconcile_interval_seconds = static_cast<int>(n);
+    if (t->contains("reconcile_grace_seconds"))
+      Read(*t, "reconcile_grace_seconds", n, "worker."),
+          w.reconcile_grace_seconds = static_cast<int>(n);
+    if (t->contains("terminal_ttl_seconds"))
+      Read(*t, "terminal_ttl_seconds", w.terminal_ttl_seconds, "worker.");
+    if (t->contains("default_max_attempts"))
+      Read(*t, "default_max_attempts", n, "worker."), w.default_max_attempts = static_cast<int>(n);
+    if (t->contains("queue_order"))
+      Read(*t, "queue_order", s, "worker."), w.order = core::ParseQueueOrder(s);
     if (t->contains("retry_jitter")) Read(*t, "retry_jitter", w.retry.jitter, "worker.");
     if (auto* q = (*t)["queues"].as_array()) {
       w.queues.clear();

@@ -12,16 +12,16 @@
 namespace postwork::app {
 
 struct Config {
-  std::string redis_url;     // POSTWORK_REDIS_URL
+  std::string redis_url;  // POSTWORK_REDIS_URL
   // "pattern=redis://...;..." (POSTWORK_REDIS_SHARDS or [redis_shards]).
   std::string redis_shards;
   std::string database_url;  // POSTWORK_DATABASE_URL
   std::string log_level = "info";
   std::string log_format = "auto";
   size_t max_payload_bytes = 1 << 20;
-  core::WorkerOptions worker;  // queue defaults, cron, timeouts...
+  core::WorkerOptions worker;                       // queue defaults, cron, timeouts...
   std::string dashboard_listen = "127.0.0.1:8080";  // [dashboard] listen
-  std::string dashboard_token;  // POSTWORK_DASHBOARD_TOKEN; "" = read-only dashboard
+  std::string dashboard_token;           // POSTWORK_DASHBOARD_TOKEN; "" = read-only dashboard
   handlers::email::EmailSettings email;  // [email]
   // [scaling]: the queue-depth rules of `supervise`, of the desired replica
   // count every worker publishes, and (water marks, age) of in-process slots.

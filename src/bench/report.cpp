@@ -25,18 +25,18 @@ void PrintResults(std::ostream& out, const std::string& title, const std::vector
   out << title << "\n";
   out << std::left << std::setw(19) << "scenario" << std::right << std::setw(8) << "jobs"
       << std::setw(10) << "jobs/s" << std::setw(17) << "p50/p99/p99.9ms" << std::setw(9)
-      << "RSS MiB" << std::setw(9) << "CPU/1k:" << std::setw(7) << "proc" << std::setw(7)
-      << "redis" << std::setw(7) << "pg" << std::setw(7) << "total" << std::setw(11)
-      << "redis cmd" << std::setw(10) << "redis rt" << std::setw(9) << "pg stmt" << "\n";
+      << "RSS MiB" << std::setw(9) << "CPU/1k:" << std::setw(7) << "proc" << std::setw(7) << "redis"
+      << std::setw(7) << "pg" << std::setw(7) << "total" << std::setw(11) << "redis cmd"
+      << std::setw(10) << "redis rt" << std::setw(9) << "pg stmt"
+      << "\n";
   for (const auto& r : rs) {
     out << std::left << std::setw(19) << r.scenario << std::right << std::setw(8) << r.jobs
         << std::setw(10) << Fmt(r.jobs_per_s, 0) << std::setw(17) << Latency(r) << std::setw(9)
         << Fmt(r.peak_rss_mib, 1) << std::setw(9) << "ms" << std::setw(7)
         << Fmt(r.process_cpu_ms_per_1k, 1) << std::setw(7) << Fmt(r.redis_cpu_ms_per_1k, 1)
-        << std::setw(7) << Fmt(r.pg_cpu_ms_per_1k, 1) << std::setw(7)
-        << Fmt(TotalCpuPer1k(r), 1) << std::setw(11) << Fmt(r.redis_commands_per_job, 3)
-        << std::setw(10) << Fmt(r.redis_calls_per_job, 3) << std::setw(9)
-        << Fmt(r.pg_statements_per_job, 3) << "\n";
+        << std::setw(7) << Fmt(r.pg_cpu_ms_per_1k, 1) << std::setw(7) << Fmt(TotalCpuPer1k(r), 1)
+        << std::setw(11) << Fmt(r.redis_commands_per_job, 3) << std::setw(10)
+        << Fmt(r.redis_calls_per_job, 3) << std::setw(9) << Fmt(r.pg_statements_per_job, 3) << "\n";
   }
 }
 
@@ -89,8 +89,8 @@ std::vector<Ratio> Absolutes(const Report& report) {
     auto v = pw->redis_calls_per_job;
     out.push_back({"Redis round trips per job (worker-concurrent)", v, "<= 0.05", v && *v <= 0.05});
     v = pw->pg_statements_per_job;
-    out.push_back({"PostgreSQL statements per job (worker-concurrent)", v, "<= 0.02",
-                   v && *v <= 0.02});
+    out.push_back(
+        {"PostgreSQL statements per job (worker-concurrent)", v, "<= 0.02", v && *v <= 0.02});
   }
   if (const RunResult* fair = Find(report.postwork, "worker-tenants")) {
     if (const RunResult* plain = Find(report.postwork, "worker-concurrent")) {
@@ -165,7 +165,8 @@ void PrintTable(std::ostream& out, const Report& report) {
   if (!report.peer.empty()) {
     out << "\n";
     PrintResults(out, report.peer.front().system, report.peer);
-    PrintTargets(out, "postwork / " + report.peer.front().system + " (same Redis, alternating runs)",
+    PrintTargets(out,
+                 "postwork / " + report.peer.front().system + " (same Redis, alternating runs)",
                  Ratios(report));
   }
   PrintTargets(out, "postwork absolute targets", Absolutes(report));

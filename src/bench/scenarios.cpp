@@ -13,16 +13,24 @@ std::vector<ScenarioSpec> DefaultScenarios(bool quick) {
             {.name = "queue-add-bulk", .jobs = 5000, .warmup = 1000, .batch = 1000},
             {.name = "worker-generic", .jobs = 500, .warmup = 50, .concurrency = 1},
             {.name = "worker-concurrent", .jobs = 5000, .warmup = 500, .concurrency = 100},
-            {.name = "worker-tenants", .jobs = 5000, .warmup = 500, .concurrency = 100,
-             .tenants = 10, .peer = false},
+            {.name = "worker-tenants",
+             .jobs = 5000,
+             .warmup = 500,
+             .concurrency = 100,
+             .tenants = 10,
+             .peer = false},
             {.name = "latency", .jobs = 500, .warmup = 50, .concurrency = 100, .rate = 1000}};
   }
   return {{.name = "queue-add", .jobs = 20000, .warmup = 200},
           {.name = "queue-add-bulk", .jobs = 100000, .warmup = 1000, .batch = 1000},
           {.name = "worker-generic", .jobs = 20000, .warmup = 200, .concurrency = 1},
           {.name = "worker-concurrent", .jobs = 100000, .warmup = 1000, .concurrency = 100},
-          {.name = "worker-tenants", .jobs = 100000, .warmup = 1000, .concurrency = 100,
-           .tenants = 10, .peer = false},
+          {.name = "worker-tenants",
+           .jobs = 100000,
+           .warmup = 1000,
+           .concurrency = 100,
+           .tenants = 10,
+           .peer = false},
           {.name = "latency", .jobs = 5000, .warmup = 100, .concurrency = 100, .rate = 1000}};
 }
 

@@ -74,8 +74,8 @@ RunResult Figures(const ScenarioSpec& spec, const Window& a, const Window& b) {
   out.process_cpu_ms_per_1k = (b.worker.cpu_s - a.worker.cpu_s) * 1e6 / n;
   FillRedisFigures(a.redis, b.redis, spec.jobs, out);
   FillPgFigures(a.pg, b.pg, spec.jobs, out);
-  out.detail["process"] = "worker (child process, concurrency " +
-                          std::to_string(spec.concurrency) + ")";
+  out.detail["process"] =
+      "worker (child process, concurrency " + std::to_string(spec.concurrency) + ")";
   return out;
 }
 }  // namespace
@@ -86,10 +86,11 @@ RunResult RunDrain(const BenchEnv& env, const ScenarioSpec& spec) {
     Client client(ClientOptions{.redis_url = env.redis_url, .database_url = env.database_url});
     const int64_t total = spec.warmup + spec.jobs;
     for (int64_t done = 0; done < total; done += 1000) {
-      std::vector<nlohmann::json> payloads(static_cast<size_t>(std::min<int64_t>(1000, total - done)),
-                                           nlohmann::json::object());
+      std::vector<nlohmann::json> payloads(
+          static_cast<size_t>(std::min<int64_t>(1000, total - done)), nlohmann::json::object());
       EnqueueOptions options;
-      if (spec.tenants > 0) options.tenant_id = "tenant-" + std::to_string(done / 1000 % spec.tenants);
+      if (spec.tenants > 0)
+        options.tenant_id = "tenant-" + std::to_string(done / 1000 % spec.tenants);
       client.EnqueueMany(kQueue, payloads, options);
     }
   }

@@ -116,7 +116,8 @@ void AddBench(CLI::App& app, Context& ctx, int& exit_code) {
       "bench", "Benchmark scenarios on private Redis + PostgreSQL (fsync on); prints a table");
   auto f = std::make_shared<BenchFlags>();
   cmd->add_flag("--quick", f->quick, "Small sizes, one run (CI)");
-  cmd->add_option("--runs", f->runs, "Runs per scenario; the median is reported (3, or 1 with --quick)")
+  cmd->add_option("--runs", f->runs,
+                  "Runs per scenario; the median is reported (3, or 1 with --quick)")
       ->check(CLI::Range(1, 50));
   cmd->add_option("--scenario", f->scenarios,
                   "Only these scenarios (repeat or comma list): queue-add, queue-add-bulk, "
@@ -149,8 +150,9 @@ void AddBench(CLI::App& app, Context& ctx, int& exit_code) {
         throw ConfigError("bench: give both --redis-url and --database-url, or neither");
       }
       if (!f->destroy_data) {
-        throw ConfigError("bench flushes that Redis and truncates the job tables of that "
-                          "database: add --destroy-data if that is what you want");
+        throw ConfigError(
+            "bench flushes that Redis and truncates the job tables of that "
+            "database: add --destroy-data if that is what you want");
       }
       env.redis_url = *ctx.redis_url;
       env.database_url = *ctx.database_url;

@@ -32,9 +32,10 @@ struct Client::Impl {
       }
     } catch (const UnavailableError& e) {
       // Recorded in PostgreSQL: the reconciler pushes it once Redis is back.
-      log::Warn("Redis unavailable at enqueue; the jobs are recorded and will be queued by the "
-                "reconciler",
-                {{"error", e.what()}, {"jobs", std::to_string(pushes.size())}});
+      log::Warn(
+          "Redis unavailable at enqueue; the jobs are recorded and will be queued by the "
+          "reconciler",
+          {{"error", e.what()}, {"jobs", std::to_string(pushes.size())}});
     }
   }
 };
@@ -137,8 +138,9 @@ std::vector<Enqueued> Client::EnqueueBatch(const std::string& queue_name,
     if (end == payloads.size()) {
       impl_->Push(pushes, now);
     } else {
-      pending = std::async(std::launch::async,
-                           [impl = impl_.get(), p = std::move(pushes), now] { impl->Push(p, now); });
+      pending = std::async(std::launch::async, [impl = impl_.get(), p = std::move(pushes), now] {
+        impl->Push(p, now);
+      });
     }
   }
   if (pending.valid()) pending.get();

@@ -92,8 +92,7 @@ void Completer::Run() {
     {
       std::unique_lock lock(mu_);
       // Wake at least every running_mark_after to record long jobs as running.
-      cv_.wait_for(lock, options_.running_mark_after,
-                   [&] { return stopping_ || !queue_.empty(); });
+      cv_.wait_for(lock, options_.running_mark_after, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) return;
       // Give concurrent slots a moment to add theirs: one write for many jobs.
       if (!queue_.empty() && queue_.size() < options_.max_batch && !stopping_) {
@@ -141,8 +140,8 @@ void Completer::WriteRunningMarks() {
     pg_outage_.Failed(e.what());  // retried at the next wake-up
   } catch (const std::exception& e) {
     ++stats_.pg_errors;
-    log::Error("recording running jobs failed", {{"worker_id", options_.worker_id},
-                                                 {"error", e.what()}});
+    log::Error("recording running jobs failed",
+               {{"worker_id", options_.worker_id}, {"error", e.what()}});
   }
 }
 
@@ -246,8 +245,8 @@ void Completer::Flush(std::vector<FinishRecord>& batch) {
       // A statement error would repeat forever: log it and let the leases
       // expire so the jobs are reclaimed and recorded by the next attempt.
       ++stats_.pg_errors;
-      log::Error("recording job outcomes failed", {{"worker_id", options_.worker_id},
-                                                   {"error", e.what()}});
+      log::Error("recording job outcomes failed",
+                 {{"worker_id", options_.worker_id}, {"error", e.what()}});
       ReleaseHeld(batch);
       return;
     }

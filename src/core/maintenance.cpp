@@ -1,17 +1,17 @@
 // The worker's maintenance loop: one timer per process renews every lease this
 // process holds, takes back expired leases of dead workers, enforces execution
 // timeouts, writes the heartbeat and fires cron ticks.
-#include "app/log.hpp"
-#include "core/autoscaler.hpp"
-#include "core/worker.hpp"
-
 #include <optional>
 #include <set>
+
+#include "app/log.hpp"
+#include "core/autoscaler.hpp"
+#include "core/outcome.hpp"
+#include "core/worker.hpp"
+#include "pg/job_store.hpp"
 #include "postwork/client.hpp"
 #include "postwork/error.hpp"
 #include "redis/broker.hpp"
-#include "pg/job_store.hpp"
-#include "core/outcome.hpp"
 
 namespace postwork::core {
 namespace {
@@ -82,15 +82,15 @@ void Worker::MaintenanceLoop() {
         if (!h->started || h->timeout_ms <= 0) continue;
         if (now - h->started_ms.load() < h->timeout_ms || !h->ClaimReport()) continue;
         h->cancel.Cancel();
-        std::string error = "timeout: the job ran longer than " +
-                            std::to_string(h->timeout_ms / 1000) + " s";
+        std::string error =
+            "timeout: the job ran longer than " + std::to_string(h->timeout_ms / 1000) + " s";
         log::Warn(error, {{"worker_id", options_.id}, {"job_id", h->job.id}});
         completer_->Submit(DecideFinish(h->job, Outcome::Retry(error), options_.id,
                                         h->started_ms.load(), now, options_.retry, true));
       }
       if (now - last_reclaim >= options_.reclaim_interval_ms) {
-        auto reclaimed = broker.Reclaim(now, 500, options_.terminal_ttl_seconds,
-                                        options_.default_max_attempts);
+        auto reclaimed =
+            broker.Reclaim(now, 500, options_.terminal_ttl_seconds, options_.default_max_attempts);
         for (const auto& r : reclaimed) {
           ++stats_.reclaimed;
           stats_.metrics.Reclaimed(r);
@@ -164,31 +164,31 @@ void Worker::MaintenanceLoop() {
         std::vector<DeadLetter> dead;
         for (const auto& r : unrecorded) {
           if (!r.dead || !applied.count(r.id)) continue;
-          dead.push_back({.id = r.id,
-                          .queue = r.queue,
-                          .error = "lease expired: worker " + r.old_worker_id + " stopped reporting",
-                          .attempt_count = r.attempt_count,
-                          .token = r.old_token});
+          dead.push_back(
+              {.id = r.id,
+               .queue = r.queue,
+               .error = "lease expired: worker " + r.old_worker_id + " stopped reporting",
+               .attempt_count = r.attempt_count,
+               .token = r.old_token});
         }
         unrecorded.clear();
         NotifyDeadLetters(handlers_.dead_letter_listener(), dead, options_.id);
       }
       if (!cron.empty() && now - last_cron >= 1000) {
         if (!client) {
-          client = std::make_unique<Client>(ClientOptions{
-              .redis_url = options_.redis_url,
-              .database_url = options_.database_url,
-              .default_max_attempts = options_.default_max_attempts,
-              .max_attempts_by_queue = options_.max_attempts_by_queue});
+          client = std::make_unique<Client>(
+              ClientOptions{.redis_url = options_.redis_url,
+                            .database_url = options_.database_url,
+                            .default_max_attempts = options_.default_max_attempts,
+                            .max_attempts_by_queue = options_.max_attempts_by_queue});
         }
         for (auto& c : cron) {
           while (c.next_s > 0 && c.next_s * 1000 <= now) {
             std::string id = "cron:" + c.entry.name + ":" + std::to_string(c.next_s);
             auto r = client->Enqueue(c.entry.queue, c.entry.payload, {.id = id});
             if (r.created) {
-              log::Info("cron tick enqueued", {{"worker_id", options_.id},
-                                               {"job_id", id},
-                                               {"cron", c.entry.name}});
+              log::Info("cron tick enqueued",
+                        {{"worker_id", options_.id}, {"job_id", id}, {"cron", c.entry.name}});
             }
             c.next_s = c.entry.schedule.Next(c.next_s);
           }
@@ -197,8 +197,8 @@ void Worker::MaintenanceLoop() {
       }
     } catch (const std::exception& e) {
       ++stats_.pg_errors;
-      log::Debug("maintenance (PostgreSQL) will retry", {{"worker_id", options_.id},
-                                                         {"error", e.what()}});
+      log::Debug("maintenance (PostgreSQL) will retry",
+                 {{"worker_id", options_.id}, {"error", e.what()}});
     }
     std::unique_lock lock(stop_mu_);
     stop_cv_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stop_.load(); });

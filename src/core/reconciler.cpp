@@ -69,8 +69,8 @@ void Worker::ReconcileLoop() {
                   {{"worker_id", options_.id}, {"jobs", std::to_string(pushed)}});
       }
     } catch (const std::exception& e) {
-      log::Debug("reconcile pass failed; will retry", {{"worker_id", options_.id},
-                                                       {"error", e.what()}});
+      log::Debug("reconcile pass failed; will retry",
+                 {{"worker_id", options_.id}, {"error", e.what()}});
     }
   }
 }

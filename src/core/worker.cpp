@@ -67,8 +67,8 @@ Worker::~Worker() {
 
 int Worker::TimeoutMsFor(const std::string& queue) const {
   auto it = options_.timeout_seconds_by_queue.find(queue);
-  int s = it == options_.timeout_seconds_by_queue.end() ? options_.default_timeout_seconds
-                                                        : it->second;
+  int s =
+      it == options_.timeout_seconds_by_queue.end() ? options_.default_timeout_seconds : it->second;
   return s * 1000;
 }
 
@@ -198,8 +198,7 @@ void Worker::FetchLoop() {
         }
         orphans_possible = false;
       }
-      fetched = broker.Fetch(options_.id, OrderForFetch(options_.queues, options_.order, rng),
-                             free,
+      fetched = broker.Fetch(options_.id, OrderForFetch(options_.queues, options_.order, rng), free,
                              now + options_.lease_seconds * 1000LL, now, max_attempts);
       redis_outage.Succeeded();
     } catch (const std::exception& e) {
@@ -216,8 +215,8 @@ void Worker::FetchLoop() {
     if (fetched.jobs.empty()) {
       auto wait = std::chrono::milliseconds(options_.poll_interval_ms);
       if (fetched.next_scheduled_ms > 0) {
-        wait = std::min(wait, std::chrono::milliseconds(
-                                  std::max<int64_t>(1, fetched.next_scheduled_ms - now)));
+        wait = std::min(
+            wait, std::chrono::milliseconds(std::max<int64_t>(1, fetched.next_scheduled_ms - now)));
       }
       try {
         broker.WaitForWork(wait);
@@ -242,8 +241,9 @@ void Worker::FetchLoop() {
         continue;
       }
       h->ClaimReport();
-      log::Warn("dead-lettering a malformed queue entry",
-                {{"worker_id", options_.id}, {"job_id", h->job.id}, {"error", h->job.malformed_reason}});
+      log::Warn(
+          "dead-lettering a malformed queue entry",
+          {{"worker_id", options_.id}, {"job_id", h->job.id}, {"error", h->job.malformed_reason}});
       completer_->Submit({.kind = FinishRecord::Kind::kFailed,
                           .id = h->job.id,
                           .queue = h->job.queue,

@@ -130,9 +130,9 @@ struct ImapClient::Impl {
         // attempts bound the retries. The response codes below (RFC 5530)
         // will not change by trying again.
         retryable = true;
-        for (const char* code : {"[AUTHENTICATIONFAILED]", "[AUTHORIZATIONFAILED]", "[NOPERM]",
-                                 "[NONEXISTENT]", "[CANNOT]", "[CLIENTBUG]",
-                                 "[PRIVACYREQUIRED]", "[EXPIRED]"}) {
+        for (const char* code :
+             {"[AUTHENTICATIONFAILED]", "[AUTHORIZATIONFAILED]", "[NOPERM]", "[NONEXISTENT]",
+              "[CANNOT]", "[CLIENTBUG]", "[PRIVACYREQUIRED]", "[EXPIRED]"}) {
           if (refused.find(code) != std::string::npos) retryable = false;
         }
         break;

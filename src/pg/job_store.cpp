@@ -7,7 +7,9 @@
 namespace postwork::pg {
 namespace {
 // NULL in SQL for an empty string.
-nlohmann::json OrNull(const std::string& s) { return s.empty() ? nlohmann::json() : nlohmann::json(s); }
+nlohmann::json OrNull(const std::string& s) {
+  return s.empty() ? nlohmann::json() : nlohmann::json(s);
+}
 
 std::string Dump(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -141,25 +143,24 @@ std::vector<std::string> JobStore::ApplyFinishes(const std::vector<core::FinishR
   for (const auto& f : records) {
     std::string_view status = PgStatusFor(f.kind);
     if (status.empty()) continue;
-    rows.push_back({{"id", f.id},
-                    {"queue", f.queue},
-                    {"token", f.token},
-                    {"status", status},
-                    {"max_attempts", f.max_attempts},
-                    {"payload", WithoutNul(f.payload.is_null() ? nlohmann::json::object()
-                                                               : f.payload)},
-                    {"tenant_id", OrNull(f.tenant_id)},
-                    {"result", f.kind == core::FinishRecord::Kind::kCompleted
-                                   ? WithoutNul(f.result)
-                                   : nlohmann::json()},
-                    {"error", OrNull(f.error)},
-                    {"attempt_count", f.attempt_count},
-                    {"run_at_ms", f.run_at_ms},
-                    {"attempt", f.attempt},
-                    {"worker_id", f.worker_id},
-                    {"exec_status", f.execution_status},
-                    {"started_ms", f.started_ms},
-                    {"finished_ms", f.finished_ms}});
+    rows.push_back(
+        {{"id", f.id},
+         {"queue", f.queue},
+         {"token", f.token},
+         {"status", status},
+         {"max_attempts", f.max_attempts},
+         {"payload", WithoutNul(f.payload.is_null() ? nlohmann::json::object() : f.payload)},
+         {"tenant_id", OrNull(f.tenant_id)},
+         {"result",
+          f.kind == core::FinishRecord::Kind::kCompleted ? WithoutNul(f.result) : nlohmann::json()},
+         {"error", OrNull(f.error)},
+         {"attempt_count", f.attempt_count},
+         {"run_at_ms", f.run_at_ms},
+         {"attempt", f.attempt},
+         {"worker_id", f.worker_id},
+         {"exec_status", f.execution_status},
+         {"started_ms", f.started_ms},
+         {"finished_ms", f.finished_ms}});
   }
   if (rows.empty()) return {};
   Result r = conn_.Exec(queries::kApplyFinishes, {Dump(rows)});

@@ -100,28 +100,28 @@ int64_t Broker::Enqueue(const std::vector<PushItem>& items, int64_t now_ms) {
   if (items.empty()) return 0;
   if (map_.size() > 1) {
     int64_t pushed = 0;
-    PerShard(map_, items, [](const PushItem& p) { return p.queue; },
-             [&](size_t i, const std::vector<PushItem>& group) {
-               std::vector<std::string> args = {std::to_string(now_ms)};
-               for (const auto& it : group) {
-                 args.insert(args.end(),
-                             {it.id, it.queue, it.envelope, std::to_string(it.run_at_ms),
-                              std::to_string(it.max_attempts), std::to_string(it.attempt_count),
-                              it.tenant_id});
-               }
-               pushed += shard(i)
-                             .Eval(GetScript("enqueue"),
-                                   {std::string(keys::kScheduled), std::string(keys::kWake)}, args)
-                             .AsInt();
-             });
+    PerShard(
+        map_, items, [](const PushItem& p) { return p.queue; },
+        [&](size_t i, const std::vector<PushItem>& group) {
+          std::vector<std::string> args = {std::to_string(now_ms)};
+          for (const auto& it : group) {
+            args.insert(args.end(), {it.id, it.queue, it.envelope, std::to_string(it.run_at_ms),
+                                     std::to_string(it.max_attempts),
+                                     std::to_string(it.attempt_count), it.tenant_id});
+          }
+          pushed += shard(i)
+                        .Eval(GetScript("enqueue"),
+                              {std::string(keys::kScheduled), std::string(keys::kWake)}, args)
+                        .AsInt();
+        });
     return pushed;
   }
   std::vector<std::string> args = {std::to_string(now_ms)};
   args.reserve(1 + items.size() * 7);
   for (const auto& it : items) {
-    args.insert(args.end(), {it.id, it.queue, it.envelope, std::to_string(it.run_at_ms),
-                             std::to_string(it.max_attempts), std::to_string(it.attempt_count),
-                             it.tenant_id});
+    args.insert(args.end(),
+                {it.id, it.queue, it.envelope, std::to_string(it.run_at_ms),
+                 std::to_string(it.max_attempts), std::to_string(it.attempt_count), it.tenant_id});
   }
   return conn_
       .Eval(GetScript("enqueue"), {std::string(keys::kScheduled), std::string(keys::kWake)}, args)
@@ -167,8 +167,8 @@ core::FetchResult Broker::FetchOn(Connection& conn, const std::string& worker_id
                                 std::string(keys::kMalformedSeq)};
   k.insert(k.end(), queues.begin(), queues.end());
   Value v = conn.Eval(GetScript("fetch"), k,
-                       {std::to_string(now_ms), worker_id, std::to_string(lease_deadline_ms),
-                        std::to_string(max_jobs), std::to_string(std::max(max_jobs, 100))});
+                      {std::to_string(now_ms), worker_id, std::to_string(lease_deadline_ms),
+                       std::to_string(max_jobs), std::to_string(std::max(max_jobs, 100))});
   core::FetchResult out;
   if (v.elements.size() < 2) return out;
   const auto& flat = v.elements[0].elements;
@@ -193,8 +193,8 @@ bool Broker::WaitForWork(std::chrono::milliseconds timeout) {
     return waiters_->Wait(timeout);
   }
   double secs = std::max<double>(0.001, static_cast<double>(timeout.count()) / 1000.0);
-  Value v = conn_.BlockingCommand({"BRPOP", std::string(keys::kWake), std::to_string(secs)},
-                                  timeout);
+  Value v =
+      conn_.BlockingCommand({"BRPOP", std::string(keys::kWake), std::to_string(secs)}, timeout);
   return !v.is_nil();
 }
 
@@ -249,16 +249,18 @@ std::vector<std::string> Broker::Finish(const std::vector<core::FinishRecord>& r
   if (records.empty()) return {};
   if (map_.size() == 1) return FinishOn(conn_, records, now_ms, terminal_ttl_s);
   std::vector<std::string> fenced;
-  PerShard(map_, records, [](const core::FinishRecord& r) { return r.queue; },
-           [&](size_t i, const std::vector<core::FinishRecord>& group) {
-             auto f = FinishOn(shard(i), group, now_ms, terminal_ttl_s);
-             fenced.insert(fenced.end(), f.begin(), f.end());
-           });
+  PerShard(
+      map_, records, [](const core::FinishRecord& r) { return r.queue; },
+      [&](size_t i, const std::vector<core::FinishRecord>& group) {
+        auto f = FinishOn(shard(i), group, now_ms, terminal_ttl_s);
+        fenced.insert(fenced.end(), f.begin(), f.end());
+      });
   return fenced;
 }
 
 std::vector<std::string> Broker::Renew(const std::vector<std::pair<std::string, int64_t>>& held,
-                                       int64_t deadline_ms, const std::vector<std::string>& queues) {
+                                       int64_t deadline_ms,
+                                       const std::vector<std::string>& queues) {
   if (held.empty()) return {};
   if (map_.size() > 1) {
     std::vector<std::vector<std::pair<std::string, int64_t>>> groups(map_.size());
@@ -273,7 +275,8 @@ std::vector<std::string> Broker::Renew(const std::vector<std::pair<std::string, 
         args.push_back(id);
         args.push_back(std::to_string(token));
       }
-      for (const auto& e : shard(i).Eval(GetScript("renew"), {std::string(keys::kLeases)}, args).elements) {
+      for (const auto& e :
+           shard(i).Eval(GetScript("renew"), {std::string(keys::kLeases)}, args).elements) {
         lost.push_back(e.str);
       }
     }
@@ -341,8 +344,8 @@ void Broker::WriteHeartbeat(const std::string& worker_id, const std::string& hea
 }
 
 void Broker::RemoveWorker(const std::string& worker_id) {
-  conn_.Pipeline({{"DEL", keys::Worker(worker_id)},
-                  {"ZREM", std::string(keys::kWorkers), worker_id}});
+  conn_.Pipeline(
+      {{"DEL", keys::Worker(worker_id)}, {"ZREM", std::string(keys::kWorkers), worker_id}});
 }
 
 std::vector<WorkerRecord> Broker::ListWorkers(int64_t now_ms, int64_t stale_after_ms) {
@@ -367,8 +370,8 @@ std::vector<WorkerRecord> Broker::ListWorkers(int64_t now_ms, int64_t stale_afte
 
 bool Broker::TryLock(const std::string& name, const std::string& owner,
                      std::chrono::milliseconds ttl) {
-  Value v = conn_.Command(
-      {"SET", keys::Lock(name), owner, "NX", "PX", std::to_string(ttl.count())});
+  Value v =
+      conn_.Command({"SET", keys::Lock(name), owner, "NX", "PX", std::to_string(ttl.count())});
   return !v.is_nil();
 }
 
@@ -380,18 +383,19 @@ std::map<std::string, int64_t> Broker::ReadyCounts(const std::vector<std::string
   }
   std::map<std::string, int64_t> out;
   if (map_.size() > 1) {
-    PerShard(map_, queues, [](const std::string& q) { return q; },
-             [&](size_t i, const std::vector<std::string>& group) {
-               std::vector<std::vector<std::string>> c;
-               for (const auto& q : group) {
-                 c.push_back({"LLEN", q});
-                 c.push_back({"HGET", "pw:tcount", q});
-               }
-               auto r = shard(i).Pipeline(c);
-               for (size_t j = 0; j < group.size(); ++j) {
-                 out[group[j]] = r[2 * j].AsInt() + r[2 * j + 1].AsInt();
-               }
-             });
+    PerShard(
+        map_, queues, [](const std::string& q) { return q; },
+        [&](size_t i, const std::vector<std::string>& group) {
+          std::vector<std::vector<std::string>> c;
+          for (const auto& q : group) {
+            c.push_back({"LLEN", q});
+            c.push_back({"HGET", "pw:tcount", q});
+          }
+          auto r = shard(i).Pipeline(c);
+          for (size_t j = 0; j < group.size(); ++j) {
+            out[group[j]] = r[2 * j].AsInt() + r[2 * j + 1].AsInt();
+          }
+        });
     return out;
   }
   auto replies = conn_.Pipeline(cmds);
@@ -434,8 +438,8 @@ std::vector<std::map<std::string, int64_t>> Broker::CounterSeries(bool per_minut
                                                                   int count) {
   std::vector<std::vector<std::string>> cmds;
   for (int i = 0; i < count; ++i) {
-    cmds.push_back({"HGETALL", per_minute ? keys::StatsMinute(first + i)
-                                          : keys::StatsSecond(first + i)});
+    cmds.push_back(
+        {"HGETALL", per_minute ? keys::StatsMinute(first + i) : keys::StatsSecond(first + i)});
   }
   std::vector<std::map<std::string, int64_t>> out(static_cast<size_t>(std::max(0, count)));
   for (size_t s = 0; s < map_.size(); ++s) {

@@ -67,8 +67,8 @@ class Broker {
   std::vector<core::ReclaimedJob> Reclaim(int64_t now_ms, int limit, int64_t terminal_ttl_s,
                                           int default_max_attempts);
 
-  void WriteHeartbeat(const std::string& worker_id, const std::string& health_json,
-                      int64_t now_ms, int ttl_s);
+  void WriteHeartbeat(const std::string& worker_id, const std::string& health_json, int64_t now_ms,
+                      int ttl_s);
   void RemoveWorker(const std::string& worker_id);
   // Live workers; records of workers whose heartbeat expired are pruned.
   std::vector<WorkerRecord> ListWorkers(int64_t now_ms, int64_t stale_after_ms);

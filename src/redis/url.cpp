@@ -20,7 +20,8 @@ int ParseInt(std::string_view text, const char* what, int lo, int hi) {
 RedisUrl ParseBareUrl(const std::string& url) {
   constexpr std::string_view kScheme = "redis://";
   if (url.rfind(kScheme, 0) != 0) {
-    throw ConfigError("invalid Redis URL: it must start with redis:// (got '" + MaskUrl(url) + "')");
+    throw ConfigError("invalid Redis URL: it must start with redis:// (got '" + MaskUrl(url) +
+                      "')");
   }
   std::string_view rest(url);
   rest.remove_prefix(kScheme.size());
@@ -88,7 +89,8 @@ std::vector<QueueShard> ParseShardList(const std::string& list) {
         throw ConfigError("POSTWORK_REDIS_SHARDS: pattern '" + pattern + "' is listed twice");
       }
     }
-    out.push_back({.pattern = pattern, .url = ParseBareUrl(std::string(Trim(item.substr(eq + 1))))});
+    out.push_back(
+        {.pattern = pattern, .url = ParseBareUrl(std::string(Trim(item.substr(eq + 1))))});
   }
   return out;
 }

@@ -80,7 +80,7 @@ TEST(Chaos, KillsRestartsAndPausesLoseNothing) {
         .log_file = (dir / ("worker-" + std::to_string(n) + ".log")).string(),
         .env = {"POSTWORK_REDIS_URL=" + redis.url(), "POSTWORK_DATABASE_URL=" + postgres.url(),
                 "POSTWORK_LOG_FORMAT=json", "POSTWORK_WARMUP_PLANNER_CRON=off",
-              "POSTWORK_ANALYTICS_DAILY_CRON=off"}});
+                "POSTWORK_ANALYTICS_DAILY_CRON=off"}});
   };
   std::vector<Worker> workers;
   int spawned = 0;
@@ -182,14 +182,21 @@ TEST(Chaos, KillsRestartsAndPausesLoseNothing) {
   // paused past its lease after the effect, before the completion committed):
   // each such attempt is a `lost` execution, i.e. a job in flight at a fault.
   int64_t bound = lost_attempts;
-  nlohmann::json report = {{"jobs", jobs},           {"completed", completed},
-                           {"lost", jobs - completed - failed}, {"dead_lettered", failed},
-                           {"side_effects", effects}, {"duplicate_side_effects", duplicates},
-                           {"duplicate_bound", bound}, {"kills", kills},
+  nlohmann::json report = {{"jobs", jobs},
+                           {"completed", completed},
+                           {"lost", jobs - completed - failed},
+                           {"dead_lettered", failed},
+                           {"side_effects", effects},
+                           {"duplicate_side_effects", duplicates},
+                           {"duplicate_bound", bound},
+                           {"kills", kills},
                            {"lost_attempts_reclaimed", lost_attempts},
-                           {"redis_restarted", redis_restarted}, {"postgres_restarted", pg_restarted},
-                           {"paused_past_lease", paused}, {"redis_pg_disagree", disagree},
-                           {"survivors", survivors}, {"survivors_exit_0", exited_zero}};
+                           {"redis_restarted", redis_restarted},
+                           {"postgres_restarted", pg_restarted},
+                           {"paused_past_lease", paused},
+                           {"redis_pg_disagree", disagree},
+                           {"survivors", survivors},
+                           {"survivors_exit_0", exited_zero}};
   std::cout << "chaos report: " << report.dump() << std::endl;
   fs::create_directories(POSTWORK_SOURCE_DIR "/build/test-artifacts");
   std::ofstream(POSTWORK_SOURCE_DIR "/build/test-artifacts/chaos.json") << report.dump(2) << "\n";

@@ -99,10 +99,13 @@ TEST_F(DevDemoTest, SendsTheCampaignToItsSinkAndProcessesRepliesAndBounces) {
   {
     // The webhook receiver dev started got every event, signed; the daily
     // aggregate ran for yesterday and today. (The report follows "done".)
-    ASSERT_TRUE(WaitFor([&] { return Slurp(log.string()).find("daily stats 2") != std::string::npos &&
-                                     Slurp(log.string()).rfind("daily stats 2") !=
-                                         Slurp(log.string()).find("daily stats 2"); },
-                        std::chrono::seconds(90)))
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          return Slurp(log.string()).find("daily stats 2") != std::string::npos &&
+                 Slurp(log.string()).rfind("daily stats 2") !=
+                     Slurp(log.string()).find("daily stats 2");
+        },
+        std::chrono::seconds(90)))
         << Slurp(log.string());
     std::string text = Slurp(log.string());
     EXPECT_NE(text.find("email.sent 1000"), std::string::npos) << text;
@@ -114,9 +117,9 @@ TEST_F(DevDemoTest, SendsTheCampaignToItsSinkAndProcessesRepliesAndBounces) {
                       "day = (now() AT TIME ZONE 'UTC')::date")
                   .GetInt(0, 0),
               1000);
-    EXPECT_GT(db.Exec("SELECT count(*) FROM webhook_deliveries WHERE status_code = 204")
-                  .GetInt(0, 0),
-              1000);
+    EXPECT_GT(
+        db.Exec("SELECT count(*) FROM webhook_deliveries WHERE status_code = 204").GetInt(0, 0),
+        1000);
   }
   fs::path mail = dir_ / "data" / "mail";
   EXPECT_EQ(CampaignMessages(mail), 1000u);

@@ -36,9 +36,9 @@ class Sentinel {
                         << "sentinel down-after-milliseconds mymaster 1000\n"
                         << "sentinel failover-timeout mymaster 4000\n"
                         << "sentinel parallel-syncs mymaster 1\n";
-    process_ = devenv::ChildProcess(devenv::SpawnOptions{
-        .argv = {"redis-server", conf.string(), "--sentinel"},
-        .log_file = (dir / "sentinel.log").string()});
+    process_ = devenv::ChildProcess(
+        devenv::SpawnOptions{.argv = {"redis-server", conf.string(), "--sentinel"},
+                             .log_file = (dir / "sentinel.log").string()});
   }
   int port() const { return port_; }
   // The master this sentinel names now ("" when it does not answer).
@@ -79,18 +79,21 @@ TEST(SentinelTest, WorkersFollowAFailoverAndEveryJobCompletes) {
     list += (i ? "," : "") + std::string("127.0.0.1:") + std::to_string(sentinels.back()->port());
   }
   std::string master_addr = "127.0.0.1:" + std::to_string(master_port);
-  ASSERT_TRUE(WaitFor([&] {
-    for (auto& s : sentinels) {
-      if (s->Master() != master_addr) return false;
-    }
-    return true;
-  }, 20s));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (auto& s : sentinels) {
+          if (s->Master() != master_addr) return false;
+        }
+        return true;
+      },
+      20s));
   // Everything below finds Redis through the sentinels; the URL's own address
   // is a decoy that nothing listens on.
   ::setenv("POSTWORK_REDIS_SENTINELS", list.c_str(), 1);
   std::string redis_url = "redis://127.0.0.1:1";
   fs::path config = dir / "postwork.toml";
-  std::ofstream(config) << "[worker]\nreconcile_interval_seconds = 2\nreconcile_grace_seconds = 2\n";
+  std::ofstream(config)
+      << "[worker]\nreconcile_interval_seconds = 2\nreconcile_grace_seconds = 2\n";
 
   constexpr int kJobs = 3000;
   Client client(ClientOptions{.redis_url = redis_url, .database_url = Servers().database_url});
@@ -101,16 +104,16 @@ TEST(SentinelTest, WorkersFollowAFailoverAndEveryJobCompletes) {
   auto worker = StartPostwork({"--config", config.string(), "--redis-url", redis_url, "worker",
                                "--queues", "diagnostic", "--concurrency", "8"},
                               log.string());
-  auto completed = [] {
-    return QueryInt("SELECT count(*) FROM jobs WHERE status = 'completed'");
-  };
+  auto completed = [] { return QueryInt("SELECT count(*) FROM jobs WHERE status = 'completed'"); };
   ASSERT_TRUE(WaitFor([&] { return completed() >= kJobs / 4; }, 60s)) << Slurp(log.string());
   // Production replicas are in sync before anything fails: wait for the link.
   redis::Connection replica_conn(redis::RedisUrl{.host = "127.0.0.1", .port = replica.port()}, 1s);
-  ASSERT_TRUE(WaitFor([&] {
-    return replica_conn.Command({"INFO", "replication"}).str.find("master_link_status:up") !=
-           std::string::npos;
-  }, 30s));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return replica_conn.Command({"INFO", "replication"}).str.find("master_link_status:up") !=
+               std::string::npos;
+      },
+      30s));
   redis::Connection master_conn(redis::RedisUrl{.host = "127.0.0.1", .port = master_port}, 10s);
   ASSERT_EQ(master_conn.Command({"WAIT", "1", "5000"}).AsInt(), 1) << "the replica is behind";
   master.Kill();
@@ -121,7 +124,8 @@ TEST(SentinelTest, WorkersFollowAFailoverAndEveryJobCompletes) {
   std::vector<nlohmann::json> more(200, {{"sleep_ms", 1}, {"record", true}});
   client.EnqueueMany("diagnostic", more);
   ASSERT_TRUE(WaitFor([&] { return completed() == kJobs + 200; }, 120s))
-      << completed() << " completed\n" << Slurp(log.string());
+      << completed() << " completed\n"
+      << Slurp(log.string());
   // At-least-once: every job has at least one effect; re-runs only for jobs
   // whose state the failover lost.
   int64_t effects = QueryInt("SELECT count(*) FROM diagnostic_effects");
@@ -129,7 +133,8 @@ TEST(SentinelTest, WorkersFollowAFailoverAndEveryJobCompletes) {
   EXPECT_EQ(jobs_with_effect, kJobs + 200);
   std::string text = Slurp(log.string());
   int64_t repushed = 0;
-  std::regex pushed(R"re("jobs":"(\d+)"[^\n]*reconciler pushed|reconciler pushed[^\n]*"jobs":"(\d+)")re");
+  std::regex pushed(
+      R"re("jobs":"(\d+)"[^\n]*reconciler pushed|reconciler pushed[^\n]*"jobs":"(\d+)")re");
   for (std::sregex_iterator it(text.begin(), text.end(), pushed), end; it != end; ++it) {
     repushed += std::stoll((*it)[1].matched ? (*it)[1].str() : (*it)[2].str());
   }

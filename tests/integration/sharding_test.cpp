@@ -52,8 +52,8 @@ class ShardingTest : public ::testing::Test {
 TEST_F(ShardingTest, JobsLiveOnTheirQueuesShardAndEveryOneCompletes) {
   redis::Connection first(redis::RedisUrl(redis::ParseRedisUrl(Servers().redis_url)));
   redis::Connection second(redis::RedisUrl{.host = "127.0.0.1", .port = second_->port()});
-  Client client(ClientOptions{.redis_url = Servers().redis_url,
-                              .database_url = Servers().database_url});
+  Client client(
+      ClientOptions{.redis_url = Servers().redis_url, .database_url = Servers().database_url});
   constexpr int kJobs = 1500;
   std::vector<nlohmann::json> jobs;
   for (int i = 0; i < kJobs; ++i) {
@@ -76,22 +76,26 @@ TEST_F(ShardingTest, JobsLiveOnTheirQueuesShardAndEveryOneCompletes) {
   // A worker killed with SIGKILL holds leases on the second Redis; another
   // one takes them back when they expire.
   fs::path log1 = dir_ / "w1.log", log2 = dir_ / "w2.log";
-  std::vector<std::string> args = {"worker", "--queues", "analytics:daily-aggregate,diagnostic",
-                                   "--concurrency", "8", "--lease-seconds", "2"};
+  std::vector<std::string> args = {
+      "worker",          "--queues", "analytics:daily-aggregate,diagnostic", "--concurrency", "8",
+      "--lease-seconds", "2"};
   auto w1 = StartPostwork(args, log1.string());
   auto completed = [] {
-    return QueryInt("SELECT count(*) FROM jobs WHERE status = 'completed' AND id NOT LIKE 'cron:%'");
+    return QueryInt(
+        "SELECT count(*) FROM jobs WHERE status = 'completed' AND id NOT LIKE 'cron:%'");
   };
   ASSERT_TRUE(WaitFor([&] { return completed() >= 200; }, 60s)) << Slurp(log1.string());
   // Strict priority across shards: the analytics job (first in --queues, on
   // the default Redis) ran before most diagnostic jobs.
-  EXPECT_EQ(QueryValue("SELECT status FROM jobs WHERE queue = 'queue:analytics:daily-aggregate' AND id NOT LIKE 'cron:%'"),
+  EXPECT_EQ(QueryValue("SELECT status FROM jobs WHERE queue = 'queue:analytics:daily-aggregate' "
+                       "AND id NOT LIKE 'cron:%'"),
             "completed");
   w1.Signal(SIGKILL);
   w1.Wait(10s);
   auto w2 = StartPostwork(args, log2.string());
   ASSERT_TRUE(WaitFor([&] { return completed() == kJobs + 1; }, 120s))
-      << completed() << " completed\n" << Slurp(log2.string());
+      << completed() << " completed\n"
+      << Slurp(log2.string());
   EXPECT_EQ(QueryInt("SELECT count(DISTINCT job_id) FROM diagnostic_effects"), kJobs);
   EXPECT_GE(QueryInt("SELECT count(*) FROM jobs WHERE queue = 'queue:diagnostic' AND "
                      "attempt_count >= 2"),
@@ -113,20 +117,24 @@ TEST_F(ShardingTest, JobsLiveOnTheirQueuesShardAndEveryOneCompletes) {
 }
 
 TEST_F(ShardingTest, AShardThatIsDownDoesNotStopTheOthers) {
-  Client client(ClientOptions{.redis_url = Servers().redis_url,
-                              .database_url = Servers().database_url});
+  Client client(
+      ClientOptions{.redis_url = Servers().redis_url, .database_url = Servers().database_url});
   second_->Stop();
   fs::path log = dir_ / "w.log";
-  auto w = StartPostwork({"worker", "--queues", "diagnostic,analytics:daily-aggregate",
-                          "--concurrency", "2"},
-                         log.string());
+  auto w = StartPostwork(
+      {"worker", "--queues", "diagnostic,analytics:daily-aggregate", "--concurrency", "2"},
+      log.string());
   // Recorded in PostgreSQL, not queued: the reconciler pushes it later.
   client.Enqueue("diagnostic", {{"record", true}});
   client.Enqueue("analytics:daily-aggregate", {{"date", "2026-01-03"}});
-  ASSERT_TRUE(WaitFor([&] {
-    return QueryValue("SELECT status FROM jobs WHERE queue = "
-                      "'queue:analytics:daily-aggregate' AND id NOT LIKE 'cron:%'") == "completed";
-  }, 30s)) << Slurp(log.string());
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return QueryValue(
+                   "SELECT status FROM jobs WHERE queue = "
+                   "'queue:analytics:daily-aggregate' AND id NOT LIKE 'cron:%'") == "completed";
+      },
+      30s))
+      << Slurp(log.string());
   EXPECT_EQ(QueryValue("SELECT status FROM jobs WHERE queue = 'queue:diagnostic'"), "queued");
   w.Signal(SIGTERM);
   EXPECT_EQ(w.Wait(60s), 0) << Slurp(log.string());

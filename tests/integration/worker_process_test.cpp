@@ -17,8 +17,8 @@ class WorkerProcessTest : public ::testing::Test {
  protected:
   void SetUp() override { ResetState(); }
   Client& client() {
-    static Client c(ClientOptions{.redis_url = Servers().redis_url,
-                                  .database_url = Servers().database_url});
+    static Client c(
+        ClientOptions{.redis_url = Servers().redis_url, .database_url = Servers().database_url});
     return c;
   }
   std::string Status(const std::string& id) {
@@ -45,9 +45,12 @@ TEST_F(WorkerProcessTest, KillNineMidJobAnotherWorkerCompletesItAfterTheLease) {
   a.Stop(std::chrono::seconds(5), SIGKILL);
   auto b = Worker({"--lease-seconds", "2"});
   ASSERT_TRUE(WaitFor([&] { return Status(id) == "completed"; }, std::chrono::seconds(40)));
-  EXPECT_NE(QueryValue("SELECT worker_id FROM job_executions WHERE job_id = $1 AND status='success'", {id}),
-            first_worker);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1 AND status='lost'", {id}), 1);
+  EXPECT_NE(
+      QueryValue("SELECT worker_id FROM job_executions WHERE job_id = $1 AND status='success'",
+                 {id}),
+      first_worker);
+  EXPECT_EQ(
+      QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1 AND status='lost'", {id}), 1);
   EXPECT_EQ(QueryInt("SELECT attempt_count FROM jobs WHERE id = $1", {id}), 2);
   b.Signal(SIGTERM);
   EXPECT_EQ(b.Wait(std::chrono::seconds(30)), 0);
@@ -74,7 +77,10 @@ TEST_F(WorkerProcessTest, SigtermWithAJobLongerThanTheShutdownTimeoutPutsItBack)
   EXPECT_EQ(Redis().Command({"LLEN", "queue:diagnostic"}).AsInt(), 1);
   EXPECT_EQ(Redis().Command({"ZCARD", "pw:leases"}).AsInt(), 0);
   EXPECT_EQ(Redis().Command({"HGET", "job:" + id, "status"}).str, "queued");
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1 AND status='interrupted'", {id}), 1);
+  EXPECT_EQ(
+      QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1 AND status='interrupted'",
+               {id}),
+      1);
 }
 
 TEST_F(WorkerProcessTest, BurstOfTenThousandDrainedByThreeProcessesExactlyOnce) {
@@ -83,11 +89,13 @@ TEST_F(WorkerProcessTest, BurstOfTenThousandDrainedByThreeProcessesExactlyOnce) 
   auto a = Worker({"--concurrency", "20"});
   auto b = Worker({"--concurrency", "20"});
   auto c = Worker({"--concurrency", "20"});
-  ASSERT_TRUE(WaitFor([&] { return QueryInt("SELECT count(*) FROM jobs WHERE status='completed'") == 10000; },
-                      std::chrono::seconds(180)));
+  ASSERT_TRUE(WaitFor(
+      [&] { return QueryInt("SELECT count(*) FROM jobs WHERE status='completed'") == 10000; },
+      std::chrono::seconds(180)));
   EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs"), 10000);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM job_executions"), 10000);
-  EXPECT_EQ(QueryInt("SELECT count(DISTINCT job_id) FROM job_executions WHERE status='success'"), 10000);
+  EXPECT_EQ(QueryInt("SELECT count(DISTINCT job_id) FROM job_executions WHERE status='success'"),
+            10000);
   EXPECT_EQ(QueryInt("SELECT count(DISTINCT worker_id) FROM job_executions"), 3);
   for (auto* w : {&a, &b, &c}) {
     w->Signal(SIGTERM);
@@ -126,12 +134,14 @@ TEST(WorkerOutageTest, RedisRestartLosesNothing) {
       .env = {"POSTWORK_REDIS_URL=" + redis.url(), "POSTWORK_DATABASE_URL=" + db,
               "POSTWORK_LOG_FORMAT=json", "POSTWORK_WARMUP_PLANNER_CRON=off",
               "POSTWORK_ANALYTICS_DAILY_CRON=off"}});
-  ASSERT_TRUE(WaitFor([&] { return QueryInt("SELECT count(*) FROM jobs WHERE status='completed'") > 20; }));
+  ASSERT_TRUE(
+      WaitFor([&] { return QueryInt("SELECT count(*) FROM jobs WHERE status='completed'") > 20; }));
   redis.Restart();
   std::vector<nlohmann::json> second(200, nlohmann::json::object());
   client.EnqueueMany("diagnostic", second);
-  ASSERT_TRUE(WaitFor([&] { return QueryInt("SELECT count(*) FROM jobs WHERE status='completed'") == 400; },
-                      std::chrono::seconds(60)))
+  ASSERT_TRUE(
+      WaitFor([&] { return QueryInt("SELECT count(*) FROM jobs WHERE status='completed'") == 400; },
+              std::chrono::seconds(60)))
       << QueryInt("SELECT count(*) FROM jobs WHERE status='completed'");
   w.Signal(SIGTERM);
   EXPECT_EQ(w.Wait(std::chrono::seconds(30)), 0);
@@ -140,7 +150,8 @@ TEST(WorkerOutageTest, RedisRestartLosesNothing) {
   size_t outages = 0;
   for (size_t p = 0; (p = text.find("Redis unavailable", p)) != std::string::npos; ++p) ++outages;
   size_t fetch_outages = 0;
-  for (size_t p = 0; (p = text.find("\"msg\":\"Redis unavailable", p)) != std::string::npos; ++p) ++fetch_outages;
+  for (size_t p = 0; (p = text.find("\"msg\":\"Redis unavailable", p)) != std::string::npos; ++p)
+    ++fetch_outages;
   EXPECT_GE(outages, 1u);
   EXPECT_LE(outages, 4u) << "one line per outage per connection, not one per retry";
   redis.Stop();

@@ -37,10 +37,10 @@ NetnsLab::NetnsLab(int hosts) {
                         "host all all 127.0.0.1/32 trust\n"
                         "host all all 10.213.0.0/16 trust\n";
   ::chmod(hba.c_str(), 0644);
-  postgres_ = std::make_unique<devenv::PostgresServer>(devenv::PostgresServerOptions{
-      .data_dir = dir_ / "pg" / "data",
-      .fsync = false,
-      .settings = {listen, "hba_file=" + hba.string()}});
+  postgres_ = std::make_unique<devenv::PostgresServer>(
+      devenv::PostgresServerOptions{.data_dir = dir_ / "pg" / "data",
+                                    .fsync = false,
+                                    .settings = {listen, "hba_file=" + hba.string()}});
   postgres_->Start();
   pg::Connection conn(postgres_->url());
   pg::Migrator(conn).Up();
@@ -79,8 +79,8 @@ devenv::ChildProcess NetnsLab::StartPostwork(int i, const std::vector<std::strin
 std::pair<int, std::string> NetnsLab::RunPostwork(const std::vector<std::string>& args) const {
   std::vector<std::string> argv = {POSTWORK_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  return RunCommand(argv, {"POSTWORK_REDIS_URL=" + redis_url(),
-                           "POSTWORK_DATABASE_URL=" + database_url()});
+  return RunCommand(
+      argv, {"POSTWORK_REDIS_URL=" + redis_url(), "POSTWORK_DATABASE_URL=" + database_url()});
 }
 
 void NetnsLab::HealAll() {

@@ -1,5 +1,6 @@
 #include "test_env.hpp"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -7,9 +8,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-#include <sys/stat.h>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "devenv/servers.hpp"
@@ -51,7 +51,9 @@ std::string Env(const char* name) {
 std::string ProgramName() {
   std::array<char, 512> buf{};
   ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
-  std::string name = n > 0 ? fs::path(std::string(buf.data(), static_cast<size_t>(n))).filename().string() : "test";
+  std::string name =
+      n > 0 ? fs::path(std::string(buf.data(), static_cast<size_t>(n))).filename().string()
+            : "test";
   for (char& c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
   }
@@ -168,9 +170,9 @@ std::pair<int, std::string> RunCommand(const std::vector<std::string>& argv,
 std::pair<int, std::string> RunPostwork(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {POSTWORK_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  return RunCommand(argv, {"POSTWORK_REDIS_URL=" + Servers().redis_url,
-                           "POSTWORK_DATABASE_URL=" + Servers().database_url,
-                           "POSTWORK_LOG_FORMAT=json"});
+  return RunCommand(
+      argv, {"POSTWORK_REDIS_URL=" + Servers().redis_url,
+             "POSTWORK_DATABASE_URL=" + Servers().database_url, "POSTWORK_LOG_FORMAT=json"});
 }
 
 std::string Slurp(const std::string& file) {

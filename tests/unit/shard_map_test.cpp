@@ -1,9 +1,10 @@
 // Queue sharding: which Redis a queue lives on, and fetch runs that keep
 // strict priority across shards.
+#include "redis/shard_map.hpp"
+
 #include <gtest/gtest.h>
 
 #include "postwork/error.hpp"
-#include "redis/shard_map.hpp"
 #include "redis/url.hpp"
 
 namespace postwork::redis {
@@ -16,7 +17,8 @@ RedisUrl WithShards(const std::string& list) {
 }
 
 TEST(ShardList, ParsesPatternsAndNormalizesQueueNames) {
-  auto s = ParseShardList(" email-sending* = redis://10.0.0.2:6380/1 ;queue:webhook:process=redis://:pw@10.0.0.3;");
+  auto s = ParseShardList(
+      " email-sending* = redis://10.0.0.2:6380/1 ;queue:webhook:process=redis://:pw@10.0.0.3;");
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[0].pattern, "queue:email-sending*");
   EXPECT_EQ(s[0].url.host, "10.0.0.2");
@@ -40,8 +42,9 @@ TEST(ShardList, RejectsBadEntriesWithoutShowingPasswords) {
 }
 
 TEST(ShardMap, ExactNamesBeatPrefixesAndTheLongestPrefixWins) {
-  ShardMap map(WithShards(
-      "email*=redis://10.0.0.2;email-sending*=redis://10.0.0.3;email-sending:low=redis://10.0.0.4"));
+  ShardMap map(
+      WithShards("email*=redis://10.0.0.2;email-sending*=redis://10.0.0.3;email-sending:low=redis:/"
+                 "/10.0.0.4"));
   ASSERT_EQ(map.size(), 4u);
   EXPECT_EQ(map.ShardOf("queue:warmup:process"), 0u);
   EXPECT_EQ(map.ShardOf("queue:email:processing"), 1u);
@@ -62,9 +65,9 @@ TEST(ShardMap, PatternsOnOneServerShareAShardAndTheDefaultServerIsShardZero) {
 
 TEST(ShardMap, RunsKeepThePriorityOrder) {
   ShardMap map(WithShards("email-sending*=redis://10.0.0.2"));
-  auto runs = map.Runs({"queue:email:processing:high", "queue:email:processing",
-                        "queue:email-sending:high", "queue:email-sending", "queue:warmup:process",
-                        "queue:webhook:process"});
+  auto runs =
+      map.Runs({"queue:email:processing:high", "queue:email:processing", "queue:email-sending:high",
+                "queue:email-sending", "queue:warmup:process", "queue:webhook:process"});
   ASSERT_EQ(runs.size(), 3u);
   EXPECT_EQ(runs[0].first, 0u);
   EXPECT_EQ(runs[0].second.size(), 2u);

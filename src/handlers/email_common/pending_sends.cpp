@@ -30,9 +30,8 @@ redis::Connection& ThreadRedis(const std::string& url, const std::string& queue)
 
 int CancelPendingSends(pg::Connection& conn, const std::string& redis_url,
                        const PendingSendFilter& f) {
-  auto rows =
-      conn.Exec(kCancelSql, {f.tenant_id, f.lead_id, f.campaign_id, "cancelled: " + f.reason,
-                             f.exclude_job_id});
+  auto rows = conn.Exec(kCancelSql, {f.tenant_id, f.lead_id, f.campaign_id,
+                                     "cancelled: " + f.reason, f.exclude_job_id});
   if (rows.rows() == 0 || redis_url.empty()) return rows.rows();
   for (int i = 0; i < rows.rows(); ++i) {
     std::string id = rows.Get(i, 0);
