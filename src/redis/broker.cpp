@@ -96,26 +96,8 @@ void PerShard(const ShardMap& map, const std::vector<T>& items, QueueOf queue_of
 }
 }  // namespace
 
-int64_t Broker::Enqueue(const std::vector<PushItem>& items, int64_t now_ms) {
-  if (items.empty()) return 0;
-  if (map_.size() > 1) {
-    int64_t pushed = 0;
-    PerShard(
-        map_, items, [](const PushItem& p) { return p.queue; },
-        [&](size_t i, const std::vector<PushItem>& group) {
-          std::vector<std::string> args = {std::to_string(now_ms)};
-          for (const auto& it : group) {
-            args.insert(args.end(), {it.id, it.queue, it.envelope, std::to_string(it.run_at_ms),
-                                     std::to_string(it.max_attempts),
-                                     std::to_string(it.attempt_count), it.tenant_id});
-          }
-          pushed += shard(i)
-                        .Eval(GetScript("enqueue"),
-                              {std::string(keys::kScheduled), std::string(keys::kWake)}, args)
-                        .AsInt();
-        });
-    return pushed;
-  }
+namespace {
+int64_t EnqueueOn(Connection& conn, const std::vector<PushItem>& items, int64_t now_ms) {
   std::vector<std::string> args = {std::to_string(now_ms)};
   args.reserve(1 + items.size() * 7);
   for (const auto& it : items) {
@@ -123,9 +105,21 @@ int64_t Broker::Enqueue(const std::vector<PushItem>& items, int64_t now_ms) {
                 {it.id, it.queue, it.envelope, std::to_string(it.run_at_ms),
                  std::to_string(it.max_attempts), std::to_string(it.attempt_count), it.tenant_id});
   }
-  return conn_
+  return conn
       .Eval(GetScript("enqueue"), {std::string(keys::kScheduled), std::string(keys::kWake)}, args)
       .AsInt();
+}
+}  // namespace
+
+int64_t Broker::Enqueue(const std::vector<PushItem>& items, int64_t now_ms) {
+  if (items.empty()) return 0;
+  int64_t pushed = 0;
+  PerShard(
+      map_, items, [](const PushItem& p) { return p.queue; },
+      [&](size_t i, const std::vector<PushItem>& group) {
+        pushed += EnqueueOn(shard(i), group, now_ms);
+      });
+  return pushed;
 }
 
 core::FetchResult Broker::Fetch(const std::string& worker_id,
@@ -247,7 +241,6 @@ std::vector<std::string> FinishOn(Connection& conn, const std::vector<core::Fini
 std::vector<std::string> Broker::Finish(const std::vector<core::FinishRecord>& records,
                                         int64_t now_ms, int64_t terminal_ttl_s) {
   if (records.empty()) return {};
-  if (map_.size() == 1) return FinishOn(conn_, records, now_ms, terminal_ttl_s);
   std::vector<std::string> fenced;
   PerShard(
       map_, records, [](const core::FinishRecord& r) { return r.queue; },
@@ -258,38 +251,38 @@ std::vector<std::string> Broker::Finish(const std::vector<core::FinishRecord>& r
   return fenced;
 }
 
-std::vector<std::string> Broker::Renew(const std::vector<std::pair<std::string, int64_t>>& held,
-                                       int64_t deadline_ms,
-                                       const std::vector<std::string>& queues) {
-  if (held.empty()) return {};
-  if (map_.size() > 1) {
-    std::vector<std::vector<std::pair<std::string, int64_t>>> groups(map_.size());
-    for (size_t i = 0; i < held.size(); ++i) {
-      groups[i < queues.size() ? map_.ShardOf(queues[i]) : 0].push_back(held[i]);
-    }
-    std::vector<std::string> lost;
-    for (size_t i = 0; i < groups.size(); ++i) {
-      if (groups[i].empty()) continue;
-      std::vector<std::string> args = {std::to_string(deadline_ms)};
-      for (const auto& [id, token] : groups[i]) {
-        args.push_back(id);
-        args.push_back(std::to_string(token));
-      }
-      for (const auto& e :
-           shard(i).Eval(GetScript("renew"), {std::string(keys::kLeases)}, args).elements) {
-        lost.push_back(e.str);
-      }
-    }
-    return lost;
-  }
+namespace {
+std::vector<std::string> RenewOn(Connection& conn,
+                                 const std::vector<std::pair<std::string, int64_t>>& held,
+                                 int64_t deadline_ms) {
   std::vector<std::string> args = {std::to_string(deadline_ms)};
   for (const auto& [id, token] : held) {
     args.push_back(id);
     args.push_back(std::to_string(token));
   }
-  Value v = conn_.Eval(GetScript("renew"), {std::string(keys::kLeases)}, args);
   std::vector<std::string> lost;
-  for (const auto& e : v.elements) lost.push_back(e.str);
+  for (const auto& e : conn.Eval(GetScript("renew"), {std::string(keys::kLeases)}, args).elements) {
+    lost.push_back(e.str);
+  }
+  return lost;
+}
+}  // namespace
+
+std::vector<std::string> Broker::Renew(const std::vector<std::pair<std::string, int64_t>>& held,
+                                       int64_t deadline_ms,
+                                       const std::vector<std::string>& queues) {
+  if (held.empty()) return {};
+  if (map_.size() == 1) return RenewOn(conn_, held, deadline_ms);
+  std::vector<std::vector<std::pair<std::string, int64_t>>> groups(map_.size());
+  for (size_t i = 0; i < held.size(); ++i) {
+    groups[i < queues.size() ? map_.ShardOf(queues[i]) : 0].push_back(held[i]);
+  }
+  std::vector<std::string> lost;
+  for (size_t i = 0; i < groups.size(); ++i) {
+    if (groups[i].empty()) continue;
+    auto l = RenewOn(shard(i), groups[i], deadline_ms);
+    lost.insert(lost.end(), l.begin(), l.end());
+  }
   return lost;
 }
 
@@ -376,32 +369,20 @@ bool Broker::TryLock(const std::string& name, const std::string& owner,
 }
 
 std::map<std::string, int64_t> Broker::ReadyCounts(const std::vector<std::string>& queues) {
-  std::vector<std::vector<std::string>> cmds;
-  for (const auto& q : queues) {
-    cmds.push_back({"LLEN", q});
-    cmds.push_back({"HGET", "pw:tcount", q});  // jobs waiting in per-tenant lists
-  }
   std::map<std::string, int64_t> out;
-  if (map_.size() > 1) {
-    PerShard(
-        map_, queues, [](const std::string& q) { return q; },
-        [&](size_t i, const std::vector<std::string>& group) {
-          std::vector<std::vector<std::string>> c;
-          for (const auto& q : group) {
-            c.push_back({"LLEN", q});
-            c.push_back({"HGET", "pw:tcount", q});
-          }
-          auto r = shard(i).Pipeline(c);
-          for (size_t j = 0; j < group.size(); ++j) {
-            out[group[j]] = r[2 * j].AsInt() + r[2 * j + 1].AsInt();
-          }
-        });
-    return out;
-  }
-  auto replies = conn_.Pipeline(cmds);
-  for (size_t i = 0; i < queues.size(); ++i) {
-    out[queues[i]] = replies[2 * i].AsInt() + replies[2 * i + 1].AsInt();
-  }
+  PerShard(
+      map_, queues, [](const std::string& q) { return q; },
+      [&](size_t i, const std::vector<std::string>& group) {
+        std::vector<std::vector<std::string>> cmds;
+        for (const auto& q : group) {
+          cmds.push_back({"LLEN", q});
+          cmds.push_back({"HGET", "pw:tcount", q});  // jobs waiting in per-tenant lists
+        }
+        auto replies = shard(i).Pipeline(cmds);
+        for (size_t j = 0; j < group.size(); ++j) {
+          out[group[j]] = replies[2 * j].AsInt() + replies[2 * j + 1].AsInt();
+        }
+      });
   return out;
 }
 
