@@ -1,18 +1,21 @@
 #pragma once
-// The engine's SQL, one named constant per statement. Batches travel as one
-// JSON array parameter ($1) unpacked with jsonb_to_recordset: one round trip
-// and one statement for the whole batch, with no quoting by hand.
+// The engine's SQL, one named constant per statement. A hot-path batch
+// travels as one array parameter per column (pg::ArrayLiteral), zipped back
+// into rows by unnest(): one round trip and one statement for the whole batch,
+// and several times cheaper for PostgreSQL to parse than one JSON document.
+// Rare batches (reclaims, lookups) travel as one JSON array parameter.
 namespace postwork::pg::queries {
 
-// $1: [{id, queue, payload, max_attempts, run_at_ms, tenant_id, idempotency_key}]
-// Returns the ids created; a conflicting id or live idempotency key creates nothing.
+// Columns $1..$7: id, queue, payload (JSON text), max_attempts, run_at_ms,
+// tenant_id, idempotency_key. Returns the ids created; a conflicting id or live
+// idempotency key creates nothing.
 inline constexpr const char* kInsertJobs = R"SQL(
 INSERT INTO jobs (id, queue, status, payload, max_attempts, run_at, tenant_id, idempotency_key)
-SELECT j.id, j.queue, 'queued', j.payload, j.max_attempts,
+SELECT j.id, j.queue, 'queued', j.payload::jsonb, j.max_attempts,
        CASE WHEN j.run_at_ms > 0 THEN to_timestamp(j.run_at_ms / 1000.0) ELSE now() END,
        j.tenant_id, j.idempotency_key
-FROM jsonb_to_recordset($1::jsonb) AS j(id text, queue text, payload jsonb, max_attempts int,
-                                        run_at_ms bigint, tenant_id text, idempotency_key text)
+FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::text[], $7::text[])
+  AS j(id, queue, payload, max_attempts, run_at_ms, tenant_id, idempotency_key)
 ON CONFLICT DO NOTHING
 RETURNING id)SQL";
 
@@ -22,17 +25,18 @@ SELECT idempotency_key, id FROM jobs
 WHERE idempotency_key IN (SELECT jsonb_array_elements_text($1::jsonb))
   AND status IN ('queued', 'running', 'retry_scheduled'))SQL";
 
-// $1: [{id, queue, payload, attempt_count, max_attempts, worker_id, token, started_ms, tenant_id}]
+// Columns $1..$8: id, queue, payload (JSON text), attempt_count, max_attempts,
+// token, started_ms, tenant_id; $9 the worker id.
 // Upsert: a job a foreign producer pushed gets its row here. Applies only to
 // live jobs and only with a newer lease token. Returns the ids accepted.
 inline constexpr const char* kMarkRunning = R"SQL(
 INSERT INTO jobs AS j (id, queue, status, payload, attempt_count, max_attempts, worker_id,
                        lease_token, started_at, tenant_id, updated_at)
-SELECT r.id, r.queue, 'running', r.payload, r.attempt_count, r.max_attempts, r.worker_id,
+SELECT r.id, r.queue, 'running', r.payload::jsonb, r.attempt_count, r.max_attempts, $9,
        r.token, to_timestamp(r.started_ms / 1000.0), r.tenant_id, now()
-FROM jsonb_to_recordset($1::jsonb) AS r(id text, queue text, payload jsonb, attempt_count int,
-                                        max_attempts int, worker_id text, token bigint,
-                                        started_ms bigint, tenant_id text)
+FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::bigint[], $7::bigint[],
+            $8::text[])
+  AS r(id, queue, payload, attempt_count, max_attempts, token, started_ms, tenant_id)
 ON CONFLICT (id) DO UPDATE
   SET status = 'running', worker_id = EXCLUDED.worker_id, lease_token = EXCLUDED.lease_token,
       started_at = EXCLUDED.started_at, attempt_count = EXCLUDED.attempt_count,
@@ -40,8 +44,9 @@ ON CONFLICT (id) DO UPDATE
   WHERE j.status IN ('queued', 'running', 'retry_scheduled') AND j.lease_token < EXCLUDED.lease_token
 RETURNING j.id)SQL";
 
-// $1: [{id, queue, token, status, result, error, attempt_count, max_attempts, run_at_ms,
-//       attempt, worker_id, exec_status, started_ms, finished_ms, payload, tenant_id}]
+// Columns $1..$16: id, queue, token, status, result (JSON text), error,
+// attempt_count, max_attempts, run_at_ms, attempt, worker_id, exec_status,
+// started_ms, finished_ms, payload (JSON text), tenant_id.
 // Ends attempts in one statement. An upsert: the row may not exist yet (a
 // foreign producer's job) or may still say queued (the running mark is written
 // only for jobs that outlive a flush window). Applies only to a live job whose
@@ -49,20 +54,21 @@ RETURNING j.id)SQL";
 // one job_executions row per applied attempt. Returns the ids applied.
 inline constexpr const char* kApplyFinishes = R"SQL(
 WITH f AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS f(id text, queue text, token bigint, status text,
-    result jsonb, error text, attempt_count int, max_attempts int, run_at_ms bigint, attempt int,
-    worker_id text, exec_status text, started_ms bigint, finished_ms bigint, payload jsonb,
-    tenant_id text)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
+    $7::int[], $8::int[], $9::bigint[], $10::int[], $11::text[], $12::text[], $13::bigint[],
+    $14::bigint[], $15::text[], $16::text[])
+    AS f(id, queue, token, status, result, error, attempt_count, max_attempts, run_at_ms, attempt,
+         worker_id, exec_status, started_ms, finished_ms, payload, tenant_id)
 ), upd AS (
   INSERT INTO jobs AS j (id, queue, status, payload, attempt_count, max_attempts, worker_id,
                          lease_token, started_at, completed_at, result, last_error, run_at,
                          tenant_id, updated_at)
-  SELECT f.id, f.queue, f.status, COALESCE(f.payload, '{}'::jsonb), f.attempt_count,
+  SELECT f.id, f.queue, f.status, COALESCE(f.payload::jsonb, '{}'::jsonb), f.attempt_count,
          f.max_attempts, f.worker_id, f.token,
          CASE WHEN f.started_ms > 0 THEN to_timestamp(f.started_ms / 1000.0) END,
          CASE WHEN f.status IN ('completed', 'failed', 'cancelled')
               THEN to_timestamp(f.finished_ms / 1000.0) END,
-         CASE WHEN f.status = 'completed' THEN f.result END, f.error,
+         CASE WHEN f.status = 'completed' THEN f.result::jsonb END, f.error,
          CASE WHEN f.run_at_ms > 0 THEN to_timestamp(f.run_at_ms / 1000.0) ELSE now() END,
          f.tenant_id, now()
   FROM f

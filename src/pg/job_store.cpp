@@ -2,26 +2,13 @@
 
 #include <set>
 
+#include "pg/array_literal.hpp"
 #include "pg/job_queries.hpp"
 
 namespace postwork::pg {
 namespace {
-// NULL in SQL for an empty string.
-nlohmann::json OrNull(const std::string& s) {
-  return s.empty() ? nlohmann::json() : nlohmann::json(s);
-}
-
 std::string Dump(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-// jsonb cannot hold U+0000; keep the text, visibly.
-nlohmann::json WithoutNul(const nlohmann::json& j) {
-  std::string text = Dump(j);
-  if (text.find("\\u0000") == std::string::npos) return j;
-  size_t pos = 0;
-  while ((pos = text.find("\\u0000", pos)) != std::string::npos) text.replace(pos, 6, "\\ufffd");
-  return nlohmann::json::parse(text);
 }
 
 std::string_view PgStatusFor(core::FinishRecord::Kind kind) {
@@ -78,17 +65,19 @@ JobStore::JobStore(std::string url) : conn_(std::move(url)) {}
 
 std::vector<EnqueueOutcome> JobStore::Insert(const std::vector<core::NewJob>& jobs) {
   if (jobs.empty()) return {};
-  nlohmann::json rows = nlohmann::json::array();
+  ArrayLiteral ids, queues, payloads, max_attempts, run_at, tenants, keys_col;
   for (const auto& j : jobs) {
-    rows.push_back({{"id", j.id},
-                    {"queue", j.queue},
-                    {"payload", WithoutNul(j.payload)},
-                    {"max_attempts", j.max_attempts},
-                    {"run_at_ms", j.run_at_ms},
-                    {"tenant_id", OrNull(j.tenant_id)},
-                    {"idempotency_key", OrNull(j.idempotency_key)}});
+    ids.Add(j.id);
+    queues.Add(j.queue);
+    payloads.Add(JsonbText(Dump(j.payload)));
+    max_attempts.Add(int64_t{j.max_attempts});
+    run_at.Add(j.run_at_ms);
+    tenants.AddOrNull(j.tenant_id);
+    keys_col.AddOrNull(j.idempotency_key);
   }
-  Result r = conn_.Exec(queries::kInsertJobs, {Dump(rows)});
+  Result r = conn_.Exec(queries::kInsertJobs,
+                        {ids.Take(), queues.Take(), payloads.Take(), max_attempts.Take(),
+                         run_at.Take(), tenants.Take(), keys_col.Take()});
   std::set<std::string> created;
   for (int i = 0; i < r.rows(); ++i) created.insert(r.Get(i, 0));
   std::vector<std::string> keys;
@@ -117,53 +106,65 @@ std::vector<EnqueueOutcome> JobStore::Insert(const std::vector<core::NewJob>& jo
 std::vector<std::string> JobStore::MarkRunning(const std::vector<core::LeasedJob>& jobs,
                                                const std::string& worker_id) {
   if (jobs.empty()) return {};
-  nlohmann::json rows = nlohmann::json::array();
+  ArrayLiteral ids, queues, payloads, attempt_counts, max_attempts, tokens, started, tenants;
   for (const auto& j : jobs) {
-    nlohmann::json payload = j.malformed_reason.empty()
-                                 ? j.envelope.payload
-                                 : nlohmann::json{{"raw", nlohmann::json(j.raw)}};
-    rows.push_back({{"id", j.id},
-                    {"queue", j.queue},
-                    {"payload", WithoutNul(payload)},
-                    {"attempt_count", j.envelope.attempt_count},
-                    {"max_attempts", j.envelope.max_attempts},
-                    {"worker_id", worker_id},
-                    {"token", j.token},
-                    {"started_ms", j.fetched_at_ms},
-                    {"tenant_id", OrNull(j.envelope.tenant_id)}});
+    ids.Add(j.id);
+    queues.Add(j.queue);
+    payloads.Add(JsonbText(j.malformed_reason.empty()
+                               ? Dump(j.envelope.payload)
+                               : Dump(nlohmann::json{{"raw", nlohmann::json(j.raw)}})));
+    attempt_counts.Add(int64_t{j.envelope.attempt_count});
+    max_attempts.Add(int64_t{j.envelope.max_attempts});
+    tokens.Add(j.token);
+    started.Add(j.fetched_at_ms);
+    tenants.AddOrNull(j.envelope.tenant_id);
   }
-  Result r = conn_.Exec(queries::kMarkRunning, {Dump(rows)});
+  Result r =
+      conn_.Exec(queries::kMarkRunning,
+                 {ids.Take(), queues.Take(), payloads.Take(), attempt_counts.Take(),
+                  max_attempts.Take(), tokens.Take(), started.Take(), tenants.Take(), worker_id});
   std::vector<std::string> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(r.Get(i, 0));
   return out;
 }
 
 std::vector<std::string> JobStore::ApplyFinishes(const std::vector<core::FinishRecord>& records) {
-  nlohmann::json rows = nlohmann::json::array();
+  ArrayLiteral ids, queues, tokens, statuses, results, errors, attempt_counts, max_attempts, run_at,
+      attempts, workers, exec_statuses, started, finished, payloads, tenants;
   for (const auto& f : records) {
     std::string_view status = PgStatusFor(f.kind);
     if (status.empty()) continue;
-    rows.push_back(
-        {{"id", f.id},
-         {"queue", f.queue},
-         {"token", f.token},
-         {"status", status},
-         {"max_attempts", f.max_attempts},
-         {"payload", WithoutNul(f.payload.is_null() ? nlohmann::json::object() : f.payload)},
-         {"tenant_id", OrNull(f.tenant_id)},
-         {"result",
-          f.kind == core::FinishRecord::Kind::kCompleted ? WithoutNul(f.result) : nlohmann::json()},
-         {"error", OrNull(f.error)},
-         {"attempt_count", f.attempt_count},
-         {"run_at_ms", f.run_at_ms},
-         {"attempt", f.attempt},
-         {"worker_id", f.worker_id},
-         {"exec_status", f.execution_status},
-         {"started_ms", f.started_ms},
-         {"finished_ms", f.finished_ms}});
+    ids.Add(f.id);
+    queues.Add(f.queue);
+    tokens.Add(f.token);
+    statuses.Add(status);
+    if (f.kind == core::FinishRecord::Kind::kCompleted && !f.result.is_null()) {
+      results.Add(JsonbText(Dump(f.result)));
+    } else {
+      results.AddNull();
+    }
+    errors.AddOrNull(f.error);
+    attempt_counts.Add(int64_t{f.attempt_count});
+    max_attempts.Add(int64_t{f.max_attempts});
+    run_at.Add(f.run_at_ms);
+    attempts.Add(int64_t{f.attempt});
+    workers.Add(f.worker_id);
+    exec_statuses.Add(f.execution_status);
+    started.Add(f.started_ms);
+    finished.Add(f.finished_ms);
+    if (f.payload.is_null()) {
+      payloads.AddNull();
+    } else {
+      payloads.Add(JsonbText(Dump(f.payload)));
+    }
+    tenants.AddOrNull(f.tenant_id);
   }
-  if (rows.empty()) return {};
-  Result r = conn_.Exec(queries::kApplyFinishes, {Dump(rows)});
+  if (ids.size() == 0) return {};
+  Result r = conn_.Exec(
+      queries::kApplyFinishes,
+      {ids.Take(), queues.Take(), tokens.Take(), statuses.Take(), results.Take(), errors.Take(),
+       attempt_counts.Take(), max_attempts.Take(), run_at.Take(), attempts.Take(), workers.Take(),
+       exec_statuses.Take(), started.Take(), finished.Take(), payloads.Take(), tenants.Take()});
   std::vector<std::string> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(r.Get(i, 0));
   return out;
