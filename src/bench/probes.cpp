@@ -160,20 +160,26 @@ PgSample PostgresProbe::Take(bool start_window) {
     }
   }
   if (has_statements_) {
-    auto r = exec("SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements "
-                        "WHERE query NOT LIKE '%pw-bench-probe%'");
+    auto r = exec(
+        "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements "
+        "WHERE query NOT LIKE '%pw-bench-probe%'");
     s.statements = r.GetInt(0, 0);
     if (!start_window && reset_ok_) {
-      auto top = exec("SELECT calls, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) "
-                            "FROM pg_stat_statements WHERE query NOT LIKE '%pw-bench-probe%' "
-                            "ORDER BY calls DESC LIMIT 8");
+      auto top = exec(
+          "SELECT calls, total_exec_time, "
+          "left(regexp_replace(query, '\\s+', ' ', 'g'), 90) "
+          "FROM pg_stat_statements WHERE query NOT LIKE '%pw-bench-probe%' "
+          "ORDER BY calls DESC LIMIT 12");
       s.top_statements = nlohmann::json::array();
       for (int i = 0; i < top.rows(); ++i) {
-        s.top_statements.push_back({{"calls", top.GetInt(i, 0)}, {"query", top.Get(i, 1)}});
+        s.top_statements.push_back({{"calls", top.GetInt(i, 0)},
+                                    {"exec_ms", std::stod(top.Get(i, 1))},
+                                    {"query", top.Get(i, 2)}});
       }
     }
   }
-  auto r = exec("SELECT coalesce(sum(xact_commit + xact_rollback), 0)::bigint FROM pg_stat_database");
+  auto r =
+      exec("SELECT coalesce(sum(xact_commit + xact_rollback), 0)::bigint FROM pg_stat_database");
   s.transactions = r.GetInt(0, 0) - own_transactions_;
   own_transactions_ += sent;
   return s;
@@ -216,7 +222,10 @@ void FillPgFigures(const PgSample& a, const PgSample& b, int64_t jobs, RunResult
   if (b.top_statements.is_array()) {
     nlohmann::json top = nlohmann::json::array();
     for (const auto& t : b.top_statements) {
-      top.push_back({{"per_job", t["calls"].get<double>() / n}, {"query", t["query"]}});
+      // exec_ms_per_job: time inside the statement, waits for row locks included.
+      top.push_back({{"per_job", t["calls"].get<double>() / n},
+                     {"exec_ms_per_job", t["exec_ms"].get<double>() / n},
+                     {"query", t["query"]}});
     }
     out.detail["pg_statements"] = top;
   }

@@ -7,6 +7,11 @@
 //   worker-tenants     worker-concurrent with the jobs spread over 10 tenants
 //                      (fair share across tenants: the cost of fairness)
 //   latency            jobs enqueued at a steady rate while a worker runs
+//   email-send         a campaign's sends (one per generated lead, rotated over
+//                      10 mailboxes, no limit or window holding them back) to a
+//                      private counting SMTP sink (aiosmtpd) at concurrency 50;
+//                      afterwards every lead must be sent once and the sink
+//                      must have accepted exactly that many messages
 // Every run starts from an empty Redis and empty job tables, warms up on a few
 // jobs outside the measured window, and is bounded in time.
 #include <sys/types.h>
@@ -53,9 +58,11 @@ void ResetServers(const BenchEnv& env);
 void Checkpoint(const BenchEnv& env);
 RunResult RunScenario(const BenchEnv& env, const ScenarioSpec& spec);
 
-// Per-scenario runners (producer_scenarios.cpp, worker_scenarios.cpp).
+// Per-scenario runners (producer_scenarios.cpp, worker_scenarios.cpp,
+// email_scenario.cpp).
 RunResult RunQueueAdd(const BenchEnv& env, const ScenarioSpec& spec);
 RunResult RunDrain(const BenchEnv& env, const ScenarioSpec& spec);
 RunResult RunLatency(const BenchEnv& env, const ScenarioSpec& spec);
+RunResult RunEmailSend(const BenchEnv& env, const ScenarioSpec& spec);  // email_scenario.cpp
 
 }  // namespace postwork::bench

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 
 #include "app/log.hpp"
@@ -73,6 +74,12 @@ bench::Report RunAll(const bench::BenchEnv& env, const BenchFlags& f,
     std::cerr << "  run " << run << "  " << r.system << "  " << r.scenario << ": "
               << static_cast<int64_t>(r.jobs_per_s.value_or(0)) << " jobs/s";
     if (r.p99_ms) std::cerr << ", p99 " << *r.p99_ms << " ms";
+    if (r.detail.contains("sink_cores")) {
+      // email-send: which side is the limit, in CPU cores busy over the window.
+      std::cerr << std::fixed << std::setprecision(2) << " (cores busy: worker "
+                << r.detail["worker_cores"].get<double>() << ", SMTP sink "
+                << r.detail["sink_cores"].get<double>() << ")" << std::defaultfloat;
+    }
     std::cerr << "\n";
   };
   for (int run = 1; run <= f.runs; ++run) {
@@ -121,7 +128,7 @@ void AddBench(CLI::App& app, Context& ctx, int& exit_code) {
       ->check(CLI::Range(1, 50));
   cmd->add_option("--scenario", f->scenarios,
                   "Only these scenarios (repeat or comma list): queue-add, queue-add-bulk, "
-                  "worker-generic, worker-concurrent, latency")
+                  "worker-generic, worker-concurrent, worker-tenants, latency, email-send")
       ->delimiter(',');
   cmd->add_flag("--json", ctx.json, "JSON instead of the table");
   cmd->add_option("--peer", f->peer,

@@ -7,45 +7,13 @@
 
 #include "app/email_accounts.hpp"
 #include "app/log.hpp"
+#include "app/sample_campaign.hpp"
 #include "cli/demo_warmup.hpp"
 #include "pg/connection.hpp"
 #include "postwork/client.hpp"
 
 namespace postwork::cli {
 namespace {
-
-constexpr const char* kSubject = "{Quick question|An idea|A thought} for {{company}}";
-constexpr const char* kText =
-    "{Hi|Hello|Hey} {{first_name|there}},\n\n"
-    "I noticed {{company}} is hiring in {{city|your area}}. We help teams like yours "
-    "cut new-hire onboarding from weeks to days.\n\n"
-    "Worth a 15-minute call next week?\n\n"
-    "{{sender_name}}\n";
-constexpr const char* kHtml =
-    "<p>{Hi|Hello|Hey} {{first_name|there}},</p>"
-    "<p>I noticed <b>{{company}}</b> is hiring in {{city|your area}}. We help teams like yours "
-    "cut new-hire onboarding from weeks to days.</p>"
-    "<p>Worth a 15-minute call next week?</p><p>{{sender_name}}</p>";
-
-// 1,000 plausible leads from a few word lists; every tenth has no first name
-// (the template's fallback shows) and some carry a custom field.
-constexpr const char* kLeadsSql = R"SQL(
-INSERT INTO leads (tenant_id, email, first_name, last_name, company, custom_fields)
-SELECT $1, lower(coalesce(nullif(f, ''), 'team')) || '.' || lower(l) || i || '@' ||
-           lower(replace(c, ' ', '-')) || '.test',
-       f, l, c,
-       CASE WHEN i % 3 = 0 THEN '{}'::jsonb ELSE jsonb_build_object('city', city) END
-FROM generate_series(1, $2::int) AS i,
-LATERAL (SELECT
-  CASE WHEN i % 10 = 0 THEN '' ELSE (ARRAY['Maya','Liam','Sofia','Noah','Amara','Kenji','Lucia',
-    'Omar','Hanna','Mateo','Priya','Jonas','Chloe','Tariq','Elena','Felix'])[1 + i % 16] END AS f,
-  (ARRAY['Garcia','Nguyen','Okafor','Schmidt','Rossi','Tanaka','Kowalski','Dubois','Silva',
-    'Haddad','Larsen','Patel','Moreau'])[1 + (i * 7) % 13] AS l,
-  (ARRAY['Northwind','Bluefin Labs','Acme Logistics','Globex','Initech','Umbrella Health',
-    'Stark Freight','Wayne Foods','Hooli','Vandelay Import','Pied Piper'])[1 + (i * 3) % 11] AS c,
-  (ARRAY['Lisbon','Austin','Berlin','Toronto','Melbourne','Nairobi','Osaka'])[1 + i % 7] AS city
-) AS words
-)SQL";
 
 std::string RfcDate() {
   auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -107,14 +75,8 @@ std::vector<std::string> EmailDemo::UpsertAccounts() {
   pg::Connection conn(options_.database_url);
   std::vector<std::string> ids;
   for (const DemoMailbox& box : kMailboxes) {
-    app::NewEmailAccount account{.tenant_id = kTenant,
-                                 .email = box.address,
-                                 .display_name = box.name,
-                                 .smtp_host = "127.0.0.1",
-                                 .smtp_port = options_.smtp_port,
-                                 .smtp_security = "none",
-                                 .daily_limit = options_.leads,
-                                 .min_gap_seconds = 0};
+    app::NewEmailAccount account = app::LoopbackSmtpAccount(kTenant, box.address, box.name,
+                                                            options_.smtp_port, options_.leads);
     if (options_.imap) {
       account.imap_host = "127.0.0.1";
       account.imap_port = options_.imap->port;
@@ -139,37 +101,18 @@ bool EmailDemo::Seed() {
     campaign_id_ = existing.Get(0, 0);
     return false;
   }
-  pg::InTransaction(conn, [&] {
-    conn.Exec("UPDATE tenants SET name = 'Demo outreach agency' WHERE id = $1", {kTenant});
-    std::string tmpl =
-        conn.Exec("INSERT INTO email_templates (tenant_id, name, subject, text, html) "
-                  "VALUES ($1, 'Demo first touch', $2, $3, $4) RETURNING id",
-                  {kTenant, kSubject, kText, kHtml})
-            .Get(0, 0);
-    campaign_id_ = conn.Exec(
-                           "INSERT INTO campaigns (tenant_id, name, email_account_id, template_id, "
-                           "send_days, send_start_hour, send_end_hour, stop_on_reply) VALUES "
-                           "($1, 'Demo: hiring managers, Q4', $2, $3, '{1,2,3,4,5,6,7}', 0, 24, "
-                           "true) RETURNING id",
-                           {kTenant, accounts[0], tmpl})
-                       .Get(0, 0);
-    conn.Exec(kLeadsSql, {kTenant, std::to_string(options_.leads)});
-  });
+  campaign_id_ = app::SeedSampleCampaign(conn, {.tenant_id = kTenant,
+                                                .tenant_name = "Demo outreach agency",
+                                                .campaign_name = "Demo: hiring managers, Q4",
+                                                .account_id = accounts[0],
+                                                .leads = options_.leads});
   // One send per lead, alternating the two mailboxes (inbox rotation).
-  auto leads = conn.Exec("SELECT id FROM leads WHERE tenant_id = $1 ORDER BY email", {kTenant});
-  std::vector<nlohmann::json> sends;
-  sends.reserve(static_cast<size_t>(leads.rows()));
-  for (int i = 0; i < leads.rows(); ++i) {
-    sends.push_back({{"campaign_id", campaign_id_},
-                     {"recipient_id", leads.Get(i, 0)},
-                     {"email_account_id", accounts[static_cast<size_t>(i) % accounts.size()]},
-                     {"step", 1}});
-  }
   Client client(ClientOptions{.redis_url = options_.redis_url, .database_url = options_.database_url});
-  client.EnqueueMany("email-sending", sends, {.tenant_id = kTenant});
-  log::Info(fmt::format("email demo: seeded tenant '{}' (2 accounts, {} leads) and enqueued {} "
-                        "sends on queue:email-sending",
-                        kTenant, leads.rows(), sends.size()));
+  int64_t sends = app::EnqueueCampaignSends(conn, client, kTenant, campaign_id_, accounts);
+  log::Info(
+      fmt::format("email demo: seeded tenant '{}' (2 accounts, {} leads) and enqueued {} "
+                  "sends on queue:email-sending",
+                  kTenant, options_.leads, sends));
   return true;
 }
 

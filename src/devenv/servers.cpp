@@ -186,13 +186,21 @@ std::string PostgresServer::url(const std::string& database) const {
 SmtpSinkServer::SmtpSinkServer(SmtpSinkOptions options) : options_(std::move(options)) {}
 SmtpSinkServer::~SmtpSinkServer() { Stop(); }
 
-void WriteMaildirDeliveryModule(const fs::path& dir) {
-  static constexpr const char* kModule = "postwork_maildir.py";
+namespace {
+constexpr const char* kCountingHandler = "postwork_count.CountingSink";
+
+// Writes one of the embedded share/aiosmtpd modules into dir.
+void WriteHandlerModule(const fs::path& dir, const std::string& module) {
   const auto& files = embedded::aiosmtpd_handlers();
-  auto found = files.find(kModule);
-  if (found == files.end()) throw std::logic_error("postwork_maildir.py is not embedded");
+  auto found = files.find(module);
+  if (found == files.end()) throw std::logic_error(module + " is not embedded");
   fs::create_directories(dir);
-  WriteTextFile(dir / kModule, std::string(found->second));
+  WriteTextFile(dir / module, std::string(found->second));
+}
+}  // namespace
+
+void WriteMaildirDeliveryModule(const fs::path& dir) {
+  WriteHandlerModule(dir, "postwork_maildir.py");
 }
 
 void SmtpSinkServer::Start() {
@@ -200,11 +208,14 @@ void SmtpSinkServer::Start() {
   fs::create_directories(options_.maildir);
   std::vector<std::string> env;
   std::string handler = "aiosmtpd.handlers.Mailbox";
-  if (options_.delivery == Delivery::kPerRecipient) {
+  std::string handler_arg = options_.maildir.string();
+  if (options_.delivery != Delivery::kSingleMaildir) {
+    bool count_only = options_.delivery == Delivery::kCountOnly;
     fs::path module_dir = options_.maildir.parent_path() / "smtp-sink";
-    WriteMaildirDeliveryModule(module_dir);
+    WriteHandlerModule(module_dir, count_only ? "postwork_count.py" : "postwork_maildir.py");
     env = {"PYTHONPATH=" + module_dir.string(), "PYTHONDONTWRITEBYTECODE=1"};
-    handler = kMaildirDeliveryHandler;
+    handler = count_only ? kCountingHandler : kMaildirDeliveryHandler;
+    if (count_only) handler_arg = (options_.maildir / "count").string();
   } else {
     for (const char* sub : {"new", "cur", "tmp"}) fs::create_directories(options_.maildir / sub);
   }
@@ -212,8 +223,7 @@ void SmtpSinkServer::Start() {
   auto log = options_.maildir.parent_path() / "smtp-sink.log";
   process_ = ChildProcess(SpawnOptions{
       .argv = {"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l",
-               "127.0.0.1:" + std::to_string(options_.port), "-c", handler,
-               options_.maildir.string()},
+               "127.0.0.1:" + std::to_string(options_.port), "-c", handler, handler_arg},
       .log_file = log.string(),
       .env = env});
   bool up = WaitUntil([&] { return !process_.Running() || SmtpGreets(options_.port); },
@@ -228,6 +238,12 @@ void SmtpSinkServer::Start() {
 void SmtpSinkServer::Stop() { process_.Stop(std::chrono::seconds(5)); }
 
 size_t SmtpSinkServer::MessageCount() const {
+  if (options_.delivery == SmtpSinkOptions::Delivery::kCountOnly) {
+    std::ifstream in(options_.maildir / "count");
+    size_t messages = 0;
+    in >> messages;
+    return messages;
+  }
   size_t n = 0;
   std::error_code ec;
   for (fs::recursive_directory_iterator it(options_.maildir, ec), end; !ec && it != end;

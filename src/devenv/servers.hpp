@@ -74,16 +74,20 @@ class PostgresServer {
 
 // A local SMTP server that accepts every message: Debian's aiosmtpd
 // (`python3 -m aiosmtpd`). The dev demo's accounts send here, so `postwork
-// dev` never mails the world.
+// dev` never mails the world; so do `postwork bench`'s (email-send).
 //   kSingleMaildir   aiosmtpd.handlers.Mailbox: everything in maildir/new
 //   kPerRecipient    postwork_maildir.MaildirDelivery (share/aiosmtpd, embedded
 //                    in the binary): each recipient's copy in
 //                    maildir/<address>/, the layout DovecotServer serves;
 //                    addresses listed in maildir/junk-recipients get it in
 //                    their .Junk/ folder
+//   kCountOnly       postwork_count.CountingSink (embedded too): stores
+//                    nothing, counts accepted messages in maildir/count
 struct SmtpSinkOptions {
-  enum class Delivery { kSingleMaildir, kPerRecipient };
-  std::filesystem::path maildir;  // created; the Maildir, or the root of the Maildirs
+  enum class Delivery { kSingleMaildir, kPerRecipient, kCountOnly };
+  // Created; the Maildir, the root of the Maildirs, or (kCountOnly) the
+  // folder of the count file.
+  std::filesystem::path maildir;
   int port = 0;                   // 0 = a free port
   Delivery delivery = Delivery::kSingleMaildir;
 };
@@ -101,8 +105,10 @@ class SmtpSinkServer {
   void Start();
   void Stop();
   int port() const { return options_.port; }
+  pid_t pid() const { return process_.pid(); }
   const std::filesystem::path& maildir() const { return options_.maildir; }
-  // Messages stored so far (files in the new/ and cur/ folders under maildir).
+  // Messages accepted so far: files in the new/ and cur/ folders under
+  // maildir, or (kCountOnly) the sink's own count.
   size_t MessageCount() const;
 
  private:
