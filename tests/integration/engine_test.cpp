@@ -70,6 +70,10 @@ TEST_F(EngineTest, RetriesFollowTheSeedsBackoffThenComplete) {
   RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), Diagnostic());
   // After the first failure the job waits in the scheduled set for 2 s.
   ASSERT_TRUE(WaitStatus(id, "retry_scheduled"));
+  // PostgreSQL commits first; Redis follows within one acknowledgement.
+  ASSERT_TRUE(WaitFor([&] {
+    return Redis().Command({"HGET", "job:" + id, "status"}).str == "retry_scheduled";
+  }));
   EXPECT_EQ(Redis().Command({"HGET", "job:" + id, "retry_delay"}).AsInt(), 2000);
   EXPECT_EQ(Redis().Command({"HGET", "job:" + id, "status"}).str, "retry_scheduled");
   EXPECT_EQ(Redis().Command({"ZSCORE", "pw:scheduled", id}).is_nil(), false);
@@ -110,6 +114,17 @@ TEST_F(EngineTest, DeadLetterAfterMaxAttemptsAndDlqRetryBringsItBack) {
   ASSERT_TRUE(WaitStatus(id, "completed"));
   EXPECT_EQ(QueryInt("SELECT attempt_count FROM jobs WHERE id = $1", {id}), 1);
   EXPECT_TRUE(Redis().Command({"ZSCORE", "pw:dead", id}).is_nil());
+
+  // Purging a dead job deletes its execution history with it (migration 0013).
+  fail = true;
+  auto purged = client().Enqueue("diagnostic", {}, {.max_attempts = 1}).id;
+  ASSERT_TRUE(WaitStatus(purged, "failed", std::chrono::seconds(20)));
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1", {purged}), 1);
+  auto [pcode, pout] = RunPostwork({"dlq", "purge", "--queue", "queue:diagnostic"});
+  EXPECT_EQ(pcode, 0) << pout;
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE id = $1", {purged}), 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1", {purged}), 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1", {id}), 3);
 }
 
 TEST_F(EngineTest, PermanentFailureSkipsRetriesAndUnknownQueueUsesTheSeedsMessage) {
