@@ -8,6 +8,7 @@
 -- already in Redis and is skipped, so pushing twice never duplicates a job.
 -- Returns the number of jobs pushed.
 local now = tonumber(ARGV[1])
+local at = ARGV[1]  -- as a string: redis.call formats a Lua number with printf
 -- @include push_job
 local pushed, ready = 0, 0
 for i = 2, #ARGV, 7 do
@@ -16,14 +17,19 @@ for i = 2, #ARGV, 7 do
   local key = 'job:' .. id
   local status = redis.call('HGET', key, 'status')
   if status == false or status == 'completed' or status == 'failed' or status == 'cancelled' then
-    redis.call('DEL', key)
-    redis.call('HSET', key, 'status', 'queued', 'queue', queue, 'envelope', env,
-      'max_attempts', ARGV[i + 4], 'attempt_count', ARGV[i + 5], 'enqueued_at', now,
-      'updated_at', now)
-    if tenant ~= '' then redis.call('HSET', key, 'tenant', tenant) end
+    if status then redis.call('DEL', key) end
+    if tenant ~= '' then
+      redis.call('HSET', key, 'status', 'queued', 'queue', queue, 'envelope', env,
+        'max_attempts', ARGV[i + 4], 'attempt_count', ARGV[i + 5], 'enqueued_at', at,
+        'updated_at', at, 'tenant', tenant)
+    else
+      redis.call('HSET', key, 'status', 'queued', 'queue', queue, 'envelope', env,
+        'max_attempts', ARGV[i + 4], 'attempt_count', ARGV[i + 5], 'enqueued_at', at,
+        'updated_at', at)
+    end
     if run_at > now then
-      redis.call('HSET', key, 'run_at', run_at)
-      redis.call('ZADD', KEYS[1], run_at, id)
+      redis.call('HSET', key, 'run_at', ARGV[i + 3])
+      redis.call('ZADD', KEYS[1], ARGV[i + 3], id)
     else
       push_job(queue, tenant, env, false)
       ready = ready + 1

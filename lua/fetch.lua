@@ -4,11 +4,17 @@
 -- KEYS[5] pw:seq:malformed  KEYS[6..] queue lists, first = highest priority
 -- ARGV[1] now_ms  ARGV[2] worker_id  ARGV[3] lease_deadline_ms  ARGV[4] max_jobs
 -- ARGV[5] promote_limit
+-- An entry is decoded (cjson) only when it is not byte for byte the envelope
+-- its job hash holds: this system's own entries skip the JSON parse, and the
+-- hash fields that would not change are not written again.
 -- Returns { jobs, next_scheduled_ms (-1 if none) } where jobs is a flat array of
 -- groups of 7: id, queue, lease_token, envelope, attempt_count, max_attempts, malformed_reason
 -- (attempt_count / max_attempts are "" when unknown; malformed_reason is "" for a good job).
 local now = tonumber(ARGV[1])
-local worker, deadline = ARGV[2], tonumber(ARGV[3])
+local worker, deadline = ARGV[2], ARGV[3]
+-- Commands take times as the strings they came as: a Lua number passed to
+-- redis.call is formatted with printf on every call.
+local at = ARGV[1]
 local max_jobs, promote_limit = tonumber(ARGV[4]), tonumber(ARGV[5])
 -- @include push_job
 
@@ -19,7 +25,7 @@ for _, id in ipairs(due) do
   local h = redis.call('HMGET', 'job:' .. id, 'queue', 'envelope', 'tenant')
   if h[1] and h[2] then
     push_job(h[1], h[3], h[2], false)
-    redis.call('HSET', 'job:' .. id, 'status', 'queued', 'updated_at', now)
+    redis.call('HSET', 'job:' .. id, 'status', 'queued', 'updated_at', at)
   end
 end
 
@@ -102,22 +108,35 @@ if total > 0 then next_token = redis.call('INCRBY', KEYS[4], total) - total end
 for _, group in ipairs(items_by_queue) do
   local queue = group[1]
   for _, raw in ipairs(group[2]) do
-    local ok, env = pcall(cjson.decode, raw)
-    local id, reason = nil, ''
-    if not ok then
-      reason = 'malformed job JSON: ' .. tostring(env)
-    elseif type(env) ~= 'table' or env[1] ~= nil then
-      reason = 'job JSON is not an object'
-    elseif type(env.id) == 'string' and #env.id > 0 and #env.id <= 256 then
-      id = env.id
-    elseif type(env.id) == 'number' and env.id == math.floor(env.id) and math.abs(env.id) < 2^53 then
-      id = string.format('%d', env.id)
-    else
-      reason = 'job JSON has no valid "id" (a non-empty string of at most 256 bytes)'
+    -- Fast path: an entry this system pushed is byte for byte the envelope
+    -- enqueue stored in its job hash (keys sorted, so the top-level "id" is the
+    -- first string "id"). A match proves the id without decoding the JSON.
+    local id, reason, env, h = nil, '', nil, nil
+    local candidate = string.match(raw, '^{[^{}]-"id":"([^"\\]+)"')
+    if candidate then
+      h = redis.call('HMGET', 'job:' .. candidate, 'status', 'attempt_count', 'max_attempts',
+        'envelope', 'queue')
+      if h[4] == raw then id = candidate else h = nil end
     end
-    if id == nil then id = 'malformed-' .. redis.call('INCR', KEYS[5]) end
+    if id == nil then
+      local ok
+      ok, env = pcall(cjson.decode, raw)
+      if not ok then
+        reason = 'malformed job JSON: ' .. tostring(env)
+      elseif type(env) ~= 'table' or env[1] ~= nil then
+        reason = 'job JSON is not an object'
+      elseif type(env.id) == 'string' and #env.id > 0 and #env.id <= 256 then
+        id = env.id
+      elseif type(env.id) == 'number' and env.id == math.floor(env.id) and math.abs(env.id) < 2^53 then
+        id = string.format('%d', env.id)
+      else
+        reason = 'job JSON has no valid "id" (a non-empty string of at most 256 bytes)'
+      end
+      if id == nil then id = 'malformed-' .. redis.call('INCR', KEYS[5]) end
+      h = redis.call('HMGET', 'job:' .. id, 'status', 'attempt_count', 'max_attempts', 'envelope',
+        'queue')
+    end
     local key = 'job:' .. id
-    local h = redis.call('HMGET', key, 'status', 'attempt_count', 'max_attempts')
     local duplicate = false
     if h[1] == 'cancelled' or h[1] == 'completed' or h[1] == 'failed' then
       -- Cancelled while queued, or a stale entry of a job that has finished
@@ -140,19 +159,33 @@ for _, group in ipairs(items_by_queue) do
       end
       next_token = next_token + 1
       local token = string.format('%d', next_token)
-      local fields = { key, 'status', 'processing', 'worker_id', worker, 'started_at', now,
-        'lease_token', token, 'queue', queue, 'envelope', raw, 'updated_at', now }
-      if attempts ~= '' then
+      local fields = { key, 'status', 'processing', 'worker_id', worker, 'started_at', at,
+        'lease_token', token, 'updated_at', at }
+      -- A foreign producer's entry, or one whose hash says otherwise: the hash
+      -- takes the entry as it runs.
+      if h[5] ~= queue then
+        fields[#fields + 1] = 'queue'
+        fields[#fields + 1] = queue
+      end
+      if h[4] ~= raw then
+        fields[#fields + 1] = 'envelope'
+        fields[#fields + 1] = raw
+      end
+      if attempts ~= '' and attempts ~= h[2] then
         fields[#fields + 1] = 'attempt_count'
         fields[#fields + 1] = attempts
       end
-      if max_attempts ~= '' then
+      if max_attempts ~= '' and max_attempts ~= h[3] then
         fields[#fields + 1] = 'max_attempts'
         fields[#fields + 1] = max_attempts
       end
-      if h[1] then
-        -- Seen before: it may carry a TTL (dlq retry) or a schedule entry.
+      if h[1] and h[1] ~= 'queued' then
+        -- Seen before in another state: it may carry a TTL (a finished job's
+        -- hash) that a running job must not have.
         redis.call('PERSIST', key)
+      end
+      if h[1] then
+        -- A reschedule may have left a schedule entry; it must not run twice.
         redis.call('ZREM', KEYS[1], id)
       end
       redis.call('HSET', unpack(fields))

@@ -12,7 +12,10 @@
 --   cancelled
 --   skip        a=status PostgreSQL already holds (the job was finished before)
 -- Returns the ids that were fenced off (the lease had moved on); they are untouched.
-local now, ttl = tonumber(ARGV[1]), tonumber(ARGV[2])
+local now = tonumber(ARGV[1])
+-- Commands take the arguments as they came (strings): a Lua number passed to
+-- redis.call is formatted with printf on every call.
+local at, ttl = ARGV[1], ARGV[2]
 -- @include push_job
 local fenced = {}
 local woke = false
@@ -31,35 +34,35 @@ for i = 3, #ARGV, 7 do
   else
     local queue = h[2] or 'unknown'
     if kind == 'completed' then
-      redis.call('HSET', key, 'status', 'completed', 'completed_at', now, 'result', a, 'updated_at', now)
+      redis.call('HSET', key, 'status', 'completed', 'completed_at', at, 'result', a, 'updated_at', at)
       redis.call('HDEL', key, 'envelope')
       redis.call('EXPIRE', key, ttl)
       count('processed:' .. queue)
     elseif kind == 'retry' then
       redis.call('HSET', key, 'status', 'retry_scheduled', 'attempt_count', b,
-        'retry_delay', d, 'last_error', c, 'run_at', a, 'updated_at', now)
+        'retry_delay', d, 'last_error', c, 'run_at', a, 'updated_at', at)
       redis.call('ZADD', KEYS[2], a, id)
       count('retried:' .. queue)
       count('failed:' .. queue)
     elseif kind == 'reschedule' then
-      redis.call('HSET', key, 'status', 'queued', 'run_at', a, 'reason', b, 'updated_at', now)
+      redis.call('HSET', key, 'status', 'queued', 'run_at', a, 'reason', b, 'updated_at', at)
       redis.call('ZADD', KEYS[2], a, id)
     elseif kind == 'failed' then
       redis.call('HSET', key, 'status', 'failed', 'last_error', a, 'attempt_count', b,
-        'failed_at', now, 'updated_at', now)
+        'failed_at', at, 'updated_at', at)
       redis.call('HDEL', key, 'envelope')
-      redis.call('ZADD', KEYS[3], now, id)
+      redis.call('ZADD', KEYS[3], at, id)
       redis.call('EXPIRE', key, ttl)
       count('failed:' .. queue)
       count('dead:' .. queue)
     elseif kind == 'requeue' then
       local r = redis.call('HMGET', key, 'envelope', 'tenant')
       if r[1] then push_job(queue, r[2], r[1], true) end
-      redis.call('HSET', key, 'status', 'queued', 'updated_at', now)
+      redis.call('HSET', key, 'status', 'queued', 'updated_at', at)
       redis.call('HDEL', key, 'worker_id')
       woke = true
     else -- cancelled, skip
-      redis.call('HSET', key, 'status', (kind == 'skip') and a or 'cancelled', 'updated_at', now)
+      redis.call('HSET', key, 'status', (kind == 'skip') and a or 'cancelled', 'updated_at', at)
       redis.call('HDEL', key, 'envelope')
       redis.call('EXPIRE', key, ttl)
     end
