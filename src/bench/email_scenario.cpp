@@ -19,11 +19,13 @@ namespace postwork::bench {
 namespace {
 constexpr const char* kQueue = "queue:email-sending";
 constexpr const char* kTenant = "bench";
-// Sends rotate over ten mailboxes, each allowed every send of the run in a
-// day, with no gap between sends, for a campaign whose window is always open:
-// no limit or window holds a send back. Ten also keeps the claim's lock on the
-// mailbox row (one claim per mailbox at a time) from serialising the slots.
-constexpr int kMailboxes = 10;
+// Sends rotate over 50 mailboxes (one per slot: a cold-outreach tenant runs
+// many mailboxes with small daily limits), each allowed every send of the run
+// in a day, with no gap between sends, for a campaign whose window is always
+// open: no limit or window holds a send back. The claim locks the mailbox row
+// (one claim per mailbox at a time), so fewer mailboxes than slots would
+// measure that lock rather than sending.
+constexpr int kMailboxes = 50;
 
 std::vector<std::string> SeedMailboxes(pg::Connection& conn, int smtp_port, int64_t daily_limit) {
   std::vector<std::string> ids;

@@ -277,8 +277,9 @@ TEST_F(DashboardApiTest, CampaignsShowTheirSendingProgress) {
   pg::Connection conn(Servers().database_url);
   conn.Exec("INSERT INTO tenants (id, name) VALUES ('t-dash', 'Dash') ON CONFLICT DO NOTHING");
   conn.Exec("INSERT INTO campaigns (id, tenant_id, name) VALUES ('c1', 't-dash', 'Spring <sale>')");
-  conn.Exec("INSERT INTO campaign_metrics (tenant_id, campaign_id, sent, replies) "
-            "VALUES ('t-dash', 'c1', 42, 3)");
+  // Two shards of the same campaign: the page shows their sum.
+  conn.Exec("INSERT INTO campaign_metric_shards (tenant_id, campaign_id, shard, sent, replies) "
+            "VALUES ('t-dash', 'c1', 0, 40, 3), ('t-dash', 'c1', 7, 2, 0)");
   auto some = Get("/api/campaigns");
   conn.Exec("DELETE FROM campaigns WHERE id = 'c1'");
   EXPECT_EQ(some["available"], true);

@@ -46,10 +46,9 @@ class EmailInboundTest : public EmailTest {
                 {c, lead, std::to_string(step), account_, email, message_id})
             .Get(0, 0);
     db().Exec(
-        "INSERT INTO campaign_metrics (tenant_id, campaign_id, sent, delivered) VALUES ('t1', $1, "
-        "1, 1) "
-        "ON CONFLICT (tenant_id, campaign_id) DO UPDATE SET sent = campaign_metrics.sent + 1, "
-        "delivered = campaign_metrics.delivered + 1",
+        "INSERT INTO campaign_metric_shards (tenant_id, campaign_id, sent, delivered) VALUES "
+        "('t1', $1, 1, 1) ON CONFLICT (tenant_id, campaign_id, shard) DO UPDATE SET "
+        "sent = campaign_metric_shards.sent + 1, delivered = campaign_metric_shards.delivered + 1",
         {c});
     return id;
   }

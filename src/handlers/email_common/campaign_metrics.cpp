@@ -41,10 +41,14 @@ void BumpMetrics(pg::Connection& conn, const std::string& tenant_id, const std::
     std::string v = std::to_string(n);
     cols += ", " + c;
     vals += ", " + v;
-    sets += c + " = campaign_metrics." + c + " + " + v + ", ";
+    sets += c + " = campaign_metric_shards." + c + " + " + v + ", ";
   }
-  conn.Exec("INSERT INTO campaign_metrics (tenant_id, campaign_id" + cols + ") VALUES ($1, $2" +
-                vals + ") ON CONFLICT (tenant_id, campaign_id) DO UPDATE SET " + sets +
+  // The shard of this connection (migration 0014): concurrent transactions on
+  // other connections bump other rows, so a campaign's sends do not queue
+  // behind one row lock; the campaign_metrics view adds the shards up.
+  conn.Exec("INSERT INTO campaign_metric_shards (tenant_id, campaign_id, shard" + cols +
+                ") VALUES ($1, $2, (pg_backend_pid() % 16)::smallint" + vals +
+                ") ON CONFLICT (tenant_id, campaign_id, shard) DO UPDATE SET " + sets +
                 "updated_at = now()",
             {tenant_id, campaign_id});
 }

@@ -1,6 +1,8 @@
 #pragma once
 // campaign_metrics counters. Each change is one INSERT ... ON CONFLICT DO
-// UPDATE SET col = col + n statement, so concurrent jobs never lose an update;
+// UPDATE SET col = col + n statement on the connection's shard row
+// (campaign_metric_shards, summed by the campaign_metrics view), so concurrent
+// jobs never lose an update and rarely wait for one another;
 // callers run it in the same transaction as the state change it counts, so a
 // re-run that finds the state already changed counts nothing.
 #include <initializer_list>
