@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <charconv>
+#include <cstdlib>
 #include <regex>
 
 #include "postwork/error.hpp"
@@ -45,13 +46,23 @@ std::string MaskUrl(const std::string& url) {
   return std::regex_replace(out, kPasswordParam, "password=***");
 }
 
+namespace {
+bool PrepareEnabled() {
+  const char* v = std::getenv("POSTWORK_PG_PREPARE");
+  if (v == nullptr) return true;
+  std::string s(v);
+  return !(s == "off" || s == "0" || s == "false" || s == "no");
+}
+}  // namespace
+
 Connection::Connection(std::string url, ConnectionTimeouts timeouts)
-    : url_(std::move(url)), timeouts_(timeouts) {}
+    : url_(std::move(url)), timeouts_(timeouts), prepare_(PrepareEnabled()) {}
 Connection::~Connection() { Disconnect(); }
 
 void Connection::Disconnect() {
   if (conn_) PQfinish(conn_);
   conn_ = nullptr;
+  prepared_.clear();  // prepared statements die with the session
 }
 
 void Connection::EnsureConnected() {
@@ -76,7 +87,8 @@ void Connection::EnsureConnected() {
     Disconnect();
     throw UnavailableError("PostgreSQL " + MaskUrl(url_) + ": " + err);
   }
-  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
 }
 
 Result Connection::Check(pg_result* raw, const std::string& sql) {
@@ -107,13 +119,39 @@ Result Connection::Check(pg_result* raw, const std::string& sql) {
   throw SqlError(msg + " (in: " + head + "...)", state ? state : "");
 }
 
+std::string Connection::Prepared(const std::string& sql, int n_params) {
+  if (!prepare_) return "";
+  if (auto it = prepared_.find(sql); it != prepared_.end()) return it->second;
+  if (prepared_.size() >= kMaxPrepared) return "";
+  std::string name = "pw_" + std::to_string(++prepared_names_);
+  Check(PQprepare(conn_, name.c_str(), sql.c_str(), n_params, nullptr), sql);
+  prepared_.emplace(sql, name);
+  return name;
+}
+
 Result Connection::Exec(const std::string& sql, const Params& params) {
   EnsureConnected();
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-  pg_result* r = PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr,
-                              values.data(), nullptr, nullptr, 0);
+  const int n = static_cast<int>(params.size());
+  std::string name = Prepared(sql, n);
+  if (name.empty()) {
+    return Check(PQexecParams(conn_, sql.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0),
+                 sql);
+  }
+  pg_result* r = PQexecPrepared(conn_, name.c_str(), n, values.data(), nullptr, nullptr, 0);
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  if (state != nullptr && std::string_view(state) == "0A000") {
+    // "cached plan must not change result type": a table changed under the
+    // prepared statement (a migration). Forget it and run the text as is;
+    // a later call prepares it again.
+    PQclear(r);
+    Result gone(PQexec(conn_, ("DEALLOCATE " + name).c_str()));
+    prepared_.erase(sql);
+    return Check(PQexecParams(conn_, sql.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0),
+                 sql);
+  }
   return Check(r, sql);
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 // The only place (with src/pg/*.cpp) that includes libpq.
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 struct pg_conn;
@@ -55,6 +57,11 @@ struct ConnectionTimeouts {
 
 // One connection. Not thread-safe. A lost connection throws UnavailableError
 // and the next call reconnects.
+// Exec prepares each distinct statement text once per connection (up to
+// kMaxPrepared texts; later ones run unprepared) and then only binds and
+// executes it: PostgreSQL parses and plans a hot statement once, not per call.
+// POSTWORK_PG_PREPARE=off turns this off (PgBouncer in transaction pooling
+// before 1.21 cannot route named prepared statements).
 class Connection {
  public:
   explicit Connection(std::string url, ConnectionTimeouts timeouts = {});
@@ -69,13 +76,21 @@ class Connection {
   const std::string& url() const { return url_; }
 
  private:
+  static constexpr size_t kMaxPrepared = 256;
+
   void EnsureConnected();
   void Disconnect();
   Result Check(pg_result* r, const std::string& sql);
+  // The prepared statement's name for this text, preparing it first; "" when
+  // the text runs unprepared.
+  std::string Prepared(const std::string& sql, int n_params);
 
   std::string url_;
   ConnectionTimeouts timeouts_;
   pg_conn* conn_ = nullptr;
+  bool prepare_;
+  std::unordered_map<std::string, std::string> prepared_;  // text -> name, this session
+  uint64_t prepared_names_ = 0;
 };
 
 // "postgresql://user:***@host/db" for logs.

@@ -26,6 +26,27 @@ class MigrateTest : public ::testing::Test {
   std::unique_ptr<pg::Connection> admin_;
 };
 
+// Exec prepares a statement once per connection; a table that changes under
+// it (a migration while workers run) must not break the connection's next call.
+TEST_F(MigrateTest, PreparedStatementsSurviveATableChangingUnderThem) {
+  pg::Connection conn(url_);
+  conn.Exec("CREATE TABLE t (id int PRIMARY KEY, a text)");
+  conn.Exec("INSERT INTO t VALUES (1, 'x')");
+  const std::string select = "SELECT * FROM t WHERE id = $1";
+  EXPECT_EQ(conn.Exec(select, {"1"}).columns(), 2);
+  EXPECT_EQ(conn.Exec(select, {"1"}).Get(0, 1), "x");
+  pg::Connection other(url_);
+  other.Exec("ALTER TABLE t ADD COLUMN b text DEFAULT 'y'");
+  auto after = conn.Exec(select, {"1"});
+  ASSERT_EQ(after.columns(), 3);
+  EXPECT_EQ(after.Get(0, 2), "y");
+  EXPECT_EQ(conn.Exec(select, {"1"}).columns(), 3);  // prepared again
+  // A statement that fails to prepare reports the SQL error and is not kept.
+  EXPECT_THROW(conn.Exec("SELECT * FROM missing WHERE id = $1", {"1"}), pg::SqlError);
+  other.Exec("CREATE TABLE missing (id int)");
+  EXPECT_EQ(conn.Exec("SELECT * FROM missing WHERE id = $1", {"1"}).rows(), 0);
+}
+
 TEST_F(MigrateTest, TwoConcurrentRunsBothSucceedAndApplyEachOnce) {
   auto a = StartPostwork({"--database-url", url_, "migrate", "up"});
   auto b = StartPostwork({"--database-url", url_, "migrate", "up"});
@@ -68,7 +89,8 @@ TEST_F(MigrateTest, WorkerRefusesAnUnmigratedDatabase) {
 }
 
 TEST_F(MigrateTest, UnreachableServerGetsOneClearLine) {
-  auto [code, out] = RunPostwork({"--database-url", "postgresql://nobody@127.0.0.1:1/x", "migrate", "up"});
+  auto [code, out] =
+      RunPostwork({"--database-url", "postgresql://nobody@127.0.0.1:1/x", "migrate", "up"});
   EXPECT_NE(code, 0);
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
   EXPECT_NE(out.find("PostgreSQL"), std::string::npos) << out;
