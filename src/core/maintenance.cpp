@@ -62,9 +62,12 @@ void Worker::MaintenanceLoop() {
         }
         auto lost = broker.Renew(held, deadline, queues);
         for (const auto& id : lost) {
-          if (auto h = in_flight_.Find(id)) {
+          auto h = in_flight_.Find(id);
+          // An attempt that has already reported its outcome lost nothing: its
+          // acknowledgement removed the lease after the renewal's snapshot was
+          // taken (the outcome write is fenced by token anyway).
+          if (h && h->ClaimReport()) {
             // Another worker owns the job now: stop ours, report nothing.
-            h->ClaimReport();
             h->cancel.Cancel();
             in_flight_.Remove(id, h->job.token);
             log::Warn("lease lost; abandoning the attempt",
