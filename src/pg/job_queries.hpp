@@ -9,15 +9,21 @@ namespace postwork::pg::queries {
 // Columns $1..$7: id, queue, payload (JSON text), max_attempts, run_at_ms,
 // tenant_id, idempotency_key. Returns the ids created; a conflicting id or live
 // idempotency key creates nothing.
-inline constexpr const char* kInsertJobs = R"SQL(
-INSERT INTO jobs (id, queue, status, payload, max_attempts, run_at, tenant_id, idempotency_key)
-SELECT j.id, j.queue, 'queued', j.payload::jsonb, j.max_attempts,
-       CASE WHEN j.run_at_ms > 0 THEN to_timestamp(j.run_at_ms / 1000.0) ELSE now() END,
-       j.tenant_id, j.idempotency_key
-FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::text[], $7::text[])
-  AS j(id, queue, payload, max_attempts, run_at_ms, tenant_id, idempotency_key)
-ON CONFLICT DO NOTHING
-RETURNING id)SQL";
+#define POSTWORK_INSERT_JOBS_SQL                                                                  \
+  "INSERT INTO jobs (id, queue, status, payload, max_attempts, run_at, tenant_id, "              \
+  "idempotency_key)\n"                                                                           \
+  "SELECT j.id, j.queue, 'queued', j.payload::jsonb, j.max_attempts,\n"                          \
+  "       CASE WHEN j.run_at_ms > 0 THEN to_timestamp(j.run_at_ms / 1000.0) ELSE now() END,\n"   \
+  "       j.tenant_id, j.idempotency_key\n"                                                      \
+  "FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::text[], "        \
+  "$7::text[])\n"                                                                                \
+  "  AS j(id, queue, payload, max_attempts, run_at_ms, tenant_id, idempotency_key)\n"
+inline constexpr const char* kInsertJobs =
+    POSTWORK_INSERT_JOBS_SQL "ON CONFLICT DO NOTHING\nRETURNING id";
+// The same without ON CONFLICT, for batches with no idempotency key (the
+// caller retries with kInsertJobs on a unique violation).
+inline constexpr const char* kInsertFreshJobs = POSTWORK_INSERT_JOBS_SQL "RETURNING id";
+#undef POSTWORK_INSERT_JOBS_SQL
 
 // $1: ["key", ...] -> (key, id) of the live jobs holding them
 inline constexpr const char* kLiveIdsByKey = R"SQL(
