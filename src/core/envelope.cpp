@@ -40,7 +40,6 @@ void DecodeEnvelope(LeasedJob& job, std::string_view attempts, std::string_view 
     job.malformed_reason = "malformed job JSON (not a JSON object in UTF-8)";
     return;
   }
-  if (auto it = env.find("payload"); it != env.end()) job.envelope.payload = *it;
   int max_attempts = static_cast<int>(std::clamp<int64_t>(ToInt(max, default_max), 0, 1000));
   if (max_attempts < 1) max_attempts = default_max;
   job.envelope.max_attempts = max_attempts;
@@ -50,6 +49,8 @@ void DecodeEnvelope(LeasedJob& job, std::string_view attempts, std::string_view 
   if (auto it = env.find("enqueued_at"); it != env.end() && it->is_number_integer()) {
     job.envelope.enqueued_at_ms = it->get<int64_t>();
   }
+  // Moved, not copied: the envelope's tree is dropped right after.
+  if (auto it = env.find("payload"); it != env.end()) job.envelope.payload = std::move(*it);
   job.attempt = job.envelope.attempt_count + 1;
 }
 
