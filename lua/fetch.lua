@@ -38,7 +38,9 @@ end
 -- 2. Lease jobs, highest priority queue first. Every job gets its own fencing
 -- token; the counter moves once per call (INCRBY) rather than once per job.
 -- Within a queue, the queue list itself and each tenant with work get an equal
--- share per round (the rest of the batch split evenly, at least one job each),
+-- share per round (the rest of the batch split evenly, rounded up so that one
+-- round usually fills the batch; a tenant the round does not reach is first in
+-- the ring for the next fetch),
 -- so one tenant's 100,000-job campaign cannot starve another's 100. Each share
 -- is one RPOP with a count: the cost grows with the tenants served, not with
 -- the jobs.
@@ -55,7 +57,7 @@ local function pop_fair(queue, want)
     local tenants = redis.call('LRANGE', ring, 0, -1)
     local shares = #tenants + (plain_empty and 0 or 1)
     if shares == 0 then break end
-    local quantum = math.max(1, math.floor((want - #got) / shares))
+    local quantum = math.max(1, math.ceil((want - #got) / shares))
     local progressed = false
     if not plain_empty then
       local items = redis.call('RPOP', queue, quantum)
