@@ -2,6 +2,9 @@
 
 #include <map>
 #include <set>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "app/log.hpp"
 #include "postwork/error.hpp"
@@ -148,14 +151,19 @@ void Completer::WriteRunningMarks() {
 void Completer::WritePostgres(std::vector<FinishRecord>& batch) {
   // One row per job per statement: if the same job appears twice (re-fetched
   // under a newer lease within one window), only the newest lease may write.
-  std::map<std::string, int64_t> newest;
-  for (const auto& r : batch) newest[r.id] = std::max(newest[r.id], r.token);
-  std::vector<FinishRecord> writable;
+  std::unordered_map<std::string_view, int64_t> newest;
+  newest.reserve(batch.size());
   for (const auto& r : batch) {
-    if (r.kind != Kind::kSkip && newest[r.id] == r.token) writable.push_back(r);
+    auto [it, added] = newest.try_emplace(r.id, r.token);
+    if (!added) it->second = std::max(it->second, r.token);
   }
-  auto applied_ids = store_.ApplyFinishes(writable);
-  std::set<std::string> applied(applied_ids.begin(), applied_ids.end());
+  std::vector<const FinishRecord*> writable;
+  writable.reserve(batch.size());
+  for (const auto& r : batch) {
+    if (r.kind != Kind::kSkip && newest[r.id] == r.token) writable.push_back(&r);
+  }
+  const auto applied_ids = store_.ApplyFinishes(writable);
+  std::unordered_set<std::string_view> applied(applied_ids.begin(), applied_ids.end());
   std::vector<std::string> rejected;
   for (const auto& r : batch) {
     if (r.kind != Kind::kSkip && !applied.count(r.id)) rejected.push_back(r.id);

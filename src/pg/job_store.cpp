@@ -143,9 +143,18 @@ std::vector<std::string> JobStore::MarkRunning(const std::vector<core::LeasedJob
 }
 
 std::vector<std::string> JobStore::ApplyFinishes(const std::vector<core::FinishRecord>& records) {
+  std::vector<const core::FinishRecord*> refs;
+  refs.reserve(records.size());
+  for (const auto& r : records) refs.push_back(&r);
+  return ApplyFinishes(refs);
+}
+
+std::vector<std::string> JobStore::ApplyFinishes(
+    const std::vector<const core::FinishRecord*>& records) {
   ArrayLiteral ids, queues, tokens, statuses, results, errors, attempt_counts, max_attempts, run_at,
       attempts, workers, exec_statuses, started, finished, payloads, tenants;
-  for (const auto& f : records) {
+  for (const core::FinishRecord* fp : records) {
+    const core::FinishRecord& f = *fp;
     std::string_view status = PgStatusFor(f.kind);
     if (status.empty()) continue;
     ids.Add(f.id);

@@ -51,6 +51,8 @@ class JobStore {
                                        const std::string& worker_id);
   // Returns the ids whose write applied (the lease was still the job's).
   std::vector<std::string> ApplyFinishes(const std::vector<core::FinishRecord>& records);
+  // The same for records owned elsewhere (no copies of a batch).
+  std::vector<std::string> ApplyFinishes(const std::vector<const core::FinishRecord*>& records);
   // Returns the ids applied (see kApplyReclaims).
   std::vector<std::string> ApplyReclaims(const std::vector<core::ReclaimedJob>& jobs);
   // id -> (status, lease_token)

@@ -101,9 +101,13 @@ int64_t EnqueueOn(Connection& conn, const std::vector<PushItem>& items, int64_t 
   std::vector<std::string> args = {std::to_string(now_ms)};
   args.reserve(1 + items.size() * 7);
   for (const auto& it : items) {
-    args.insert(args.end(),
-                {it.id, it.queue, it.envelope, std::to_string(it.run_at_ms),
-                 std::to_string(it.max_attempts), std::to_string(it.attempt_count), it.tenant_id});
+    args.push_back(it.id);
+    args.push_back(it.queue);
+    args.push_back(it.envelope);
+    args.push_back(std::to_string(it.run_at_ms));
+    args.push_back(std::to_string(it.max_attempts));
+    args.push_back(std::to_string(it.attempt_count));
+    args.push_back(it.tenant_id);
   }
   return conn
       .Eval(GetScript("enqueue"), {std::string(keys::kScheduled), std::string(keys::kWake)}, args)
@@ -165,14 +169,15 @@ core::FetchResult Broker::FetchOn(Connection& conn, const std::string& worker_id
                        std::to_string(max_jobs), std::to_string(std::max(max_jobs, 100))});
   core::FetchResult out;
   if (v.elements.size() < 2) return out;
-  const auto& flat = v.elements[0].elements;
+  auto& flat = v.elements[0].elements;  // moved from: the reply is not needed after
+  out.jobs.reserve(flat.size() / 7);
   for (size_t i = 0; i + 6 < flat.size(); i += 7) {
     core::LeasedJob job;
-    job.id = flat[i].str;
-    job.queue = flat[i + 1].str;
+    job.id = std::move(flat[i].str);
+    job.queue = std::move(flat[i + 1].str);
     job.token = flat[i + 2].AsInt();
-    job.raw = flat[i + 3].str;
-    job.malformed_reason = flat[i + 6].str;
+    job.raw = std::move(flat[i + 3].str);
+    job.malformed_reason = std::move(flat[i + 6].str);
     job.fetched_at_ms = now_ms;
     core::DecodeEnvelope(job, flat[i + 4].str, flat[i + 5].str, default_max(job.queue));
     out.jobs.push_back(std::move(job));
@@ -225,8 +230,14 @@ std::vector<std::string> FinishOn(Connection& conn, const std::vector<core::Fini
       case Kind::kCancelled:
         break;
     }
-    args.insert(args.end(), {r.id, std::to_string(r.token), std::string(core::ToString(r.kind)),
-                             std::move(a), std::move(b), std::move(c), std::move(d)});
+    // One by one: an initializer list would copy every string once more.
+    args.push_back(r.id);
+    args.push_back(std::to_string(r.token));
+    args.emplace_back(core::ToString(r.kind));
+    args.push_back(std::move(a));
+    args.push_back(std::move(b));
+    args.push_back(std::move(c));
+    args.push_back(std::move(d));
   }
   Value v = conn.Eval(GetScript("finish"),
                       {std::string(keys::kLeases), std::string(keys::kScheduled),

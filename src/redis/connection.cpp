@@ -101,17 +101,16 @@ void Connection::ResolveMaster() {
     }
     redisSetTimeout(s.get(), tv);
     if (!url_.sentinel_password.empty()) {
-      ReplyPtr auth(static_cast<redisReply*>(
-          redisCommand(s.get(), "AUTH %b", url_.sentinel_password.data(),
-                       url_.sentinel_password.size())));
+      ReplyPtr auth(static_cast<redisReply*>(redisCommand(
+          s.get(), "AUTH %b", url_.sentinel_password.data(), url_.sentinel_password.size())));
       if (!auth || auth->type == REDIS_REPLY_ERROR) {
         last_error = "sentinel " + host + ":" + std::to_string(port) + ": authentication failed";
         continue;
       }
     }
-    ReplyPtr r(static_cast<redisReply*>(redisCommand(
-        s.get(), "SENTINEL get-master-addr-by-name %b", url_.sentinel_master.data(),
-        url_.sentinel_master.size())));
+    ReplyPtr r(static_cast<redisReply*>(redisCommand(s.get(), "SENTINEL get-master-addr-by-name %b",
+                                                     url_.sentinel_master.data(),
+                                                     url_.sentinel_master.size())));
     if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
         r->element[0]->type == REDIS_REPLY_STRING && r->element[1]->type == REDIS_REPLY_STRING) {
       int master_port = 0;
@@ -171,8 +170,8 @@ Value Connection::ToValue(void* raw) {
   // bugs: loading its data after a restart, a replica during failover, a
   // script running too long. The caller retries with backoff.
   if (v.is_error()) {
-    for (const char* transient : {"LOADING", "MASTERDOWN", "READONLY", "TRYAGAIN", "BUSY ",
-                                  "CLUSTERDOWN", "NOREPLICAS"}) {
+    for (const char* transient :
+         {"LOADING", "MASTERDOWN", "READONLY", "TRYAGAIN", "BUSY ", "CLUSTERDOWN", "NOREPLICAS"}) {
       if (v.str.rfind(transient, 0) == 0) {
         std::string msg = "Redis " + url_.host + ":" + std::to_string(url_.port) + ": " + v.str;
         Disconnect();  // also drops unread pipeline replies; the next call reconnects
@@ -212,18 +211,31 @@ std::vector<Value> Connection::Pipeline(const std::vector<std::vector<std::strin
 
 Value Connection::Eval(const Script& script, const std::vector<std::string>& keys,
                        const std::vector<std::string>& args) {
-  std::vector<std::string> argv;
-  argv.reserve(3 + keys.size() + args.size());
-  argv.push_back("EVALSHA");
-  argv.push_back(script.sha1);
-  argv.push_back(std::to_string(keys.size()));
-  argv.insert(argv.end(), keys.begin(), keys.end());
-  argv.insert(argv.end(), args.begin(), args.end());
-  Value v = Command(argv);
+  // Pointers into the caller's strings: a batch's arguments are not copied.
+  const std::string nkeys = std::to_string(keys.size());
+  std::vector<const char*> ptrs;
+  std::vector<size_t> lens;
+  ptrs.reserve(3 + keys.size() + args.size());
+  lens.reserve(ptrs.capacity());
+  auto add = [&](const std::string& a) {
+    ptrs.push_back(a.data());
+    lens.push_back(a.size());
+  };
+  const std::string evalsha = "EVALSHA";
+  add(evalsha);
+  add(script.sha1);
+  add(nkeys);
+  for (const auto& k : keys) add(k);
+  for (const auto& a : args) add(a);
+  auto run = [&] {
+    EnsureConnected();
+    return ToValue(redisCommandArgv(ctx_, static_cast<int>(ptrs.size()), ptrs.data(), lens.data()));
+  };
+  Value v = run();
   if (v.is_error() && v.str.rfind("NOSCRIPT", 0) == 0) {
     Value loaded = Command({"SCRIPT", "LOAD", script.body});
     if (loaded.is_error()) throw CommandError("loading script " + script.name + ": " + loaded.str);
-    v = Command(argv);
+    v = run();
   }
   if (v.is_error()) throw CommandError("script " + script.name + ": " + v.str);
   return v;
