@@ -27,6 +27,9 @@ struct JobEnvelope {
   int64_t enqueued_at_ms = 0;
 
   std::string ToWire() const;
+  // The same, with the payload given already serialised (JSON text): what a
+  // producer that has serialised the payload once uses.
+  std::string ToWireWith(std::string_view payload_json) const;
 };
 
 }  // namespace postwork

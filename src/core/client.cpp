@@ -89,43 +89,46 @@ std::vector<Enqueued> Client::EnqueueBatch(const std::string& queue_name,
     size_t end = std::min(payloads.size(), start + batch_size);
     int64_t now = clock.NowMs();
     std::vector<core::NewJob> jobs;
-    std::map<std::string, JobEnvelope> envelopes;
+    jobs.reserve(end - start);
     for (size_t i = start; i < end; ++i) {
-      // A missing payload is an empty object, as in the seed's envelope.
-      const nlohmann::json payload =
-          payloads[i].payload.is_null() ? nlohmann::json::object() : payloads[i].payload;
+      // A missing payload is an empty object, as in the seed's envelope. It is
+      // serialised once: PostgreSQL and the Redis envelope take the same text.
       std::string wire_payload =
-          payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+          payloads[i].payload.is_null()
+              ? std::string("{}")
+              : payloads[i].payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
       if (wire_payload.size() > impl_->options.max_payload_bytes) {
         throw ConfigError("payload of " + std::to_string(wire_payload.size()) +
                           " bytes is over the limit of " +
                           std::to_string(impl_->options.max_payload_bytes) + " bytes");
       }
-      core::NewJob job{.id = payloads[i].id.empty() ? core::NewJobId(now) : payloads[i].id,
+      jobs.push_back(
+          core::NewJob{.id = payloads[i].id.empty() ? core::NewJobId(now) : payloads[i].id,
                        .queue = queue,
-                       .payload = payload,
+                       .payload = nullptr,
+                       .payload_json = std::move(wire_payload),
                        .max_attempts = max_attempts,
                        .run_at_ms = options.run_at_ms,
                        .tenant_id = options.tenant_id,
-                       .idempotency_key = options.idempotency_key};
-      envelopes[job.id] = JobEnvelope{.id = job.id,
-                                      .queue = queue,
-                                      .payload = payload,
-                                      .max_attempts = max_attempts,
-                                      .attempt_count = 0,
-                                      .tenant_id = options.tenant_id,
-                                      .enqueued_at_ms = now};
-      jobs.push_back(std::move(job));
+                       .idempotency_key = options.idempotency_key,
+                       .generated_id = payloads[i].id.empty()});
     }
-    auto results = impl_->store.Insert(jobs);
+    auto results = impl_->store.Insert(jobs);  // in the order of `jobs`
     std::vector<redis::PushItem> pushes;
+    pushes.reserve(results.size());
     for (size_t i = 0; i < results.size(); ++i) {
       out.push_back({.id = results[i].id, .created = results[i].created});
       if (!results[i].created) continue;
-      const auto& env = envelopes[results[i].id];
-      pushes.push_back({.id = env.id,
+      const JobEnvelope env{.id = jobs[i].id,
+                            .queue = queue,
+                            .payload = nullptr,
+                            .max_attempts = max_attempts,
+                            .attempt_count = 0,
+                            .tenant_id = options.tenant_id,
+                            .enqueued_at_ms = now};
+      pushes.push_back({.id = jobs[i].id,
                         .queue = queue,
-                        .envelope = env.ToWire(),
+                        .envelope = env.ToWireWith(jobs[i].payload_json),
                         .run_at_ms = options.run_at_ms > now ? options.run_at_ms : 0,
                         .max_attempts = max_attempts,
                         .attempt_count = 0,

@@ -36,14 +36,38 @@ bool IsTerminal(JobStatus status) {
 }
 
 std::string JobEnvelope::ToWire() const {
-  nlohmann::json j = {{"id", id},
-                      {"payload", payload},
-                      {"max_attempts", max_attempts},
-                      {"attempt_count", attempt_count}};
-  if (!queue.empty()) j["queue"] = queue;
-  if (!tenant_id.empty()) j["tenant_id"] = tenant_id;
-  if (enqueued_at_ms > 0) j["enqueued_at"] = enqueued_at_ms;
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return ToWireWith(payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+// Keys in sorted order, as nlohmann::json (a std::map) would write them.
+std::string JobEnvelope::ToWireWith(std::string_view payload_json) const {
+  auto quoted = [](const std::string& s) {
+    return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  std::string out;
+  out.reserve(payload_json.size() + id.size() + queue.size() + tenant_id.size() + 120);
+  out += "{\"attempt_count\":";
+  out += std::to_string(attempt_count);
+  if (enqueued_at_ms > 0) {
+    out += ",\"enqueued_at\":";
+    out += std::to_string(enqueued_at_ms);
+  }
+  out += ",\"id\":";
+  out += quoted(id);
+  out += ",\"max_attempts\":";
+  out += std::to_string(max_attempts);
+  out += ",\"payload\":";
+  out += payload_json;
+  if (!queue.empty()) {
+    out += ",\"queue\":";
+    out += quoted(queue);
+  }
+  if (!tenant_id.empty()) {
+    out += ",\"tenant_id\":";
+    out += quoted(tenant_id);
+  }
+  out += '}';
+  return out;
 }
 
 void CancellationToken::Cancel() {

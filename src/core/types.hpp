@@ -18,7 +18,7 @@ struct LeasedJob {
   std::string raw;               // the queue entry as pushed
   std::string malformed_reason;  // non-empty: dead-letter without running
   JobEnvelope envelope;
-  int attempt = 1;               // this attempt's number (1-based)
+  int attempt = 1;  // this attempt's number (1-based)
   int64_t fetched_at_ms = 0;
 };
 
@@ -35,11 +35,11 @@ struct FinishRecord {
   std::string queue;
   int64_t token = 0;
   std::string worker_id;
-  int attempt = 1;            // the attempt that ended
-  int attempt_count = 0;      // attempts used after this outcome
-  nlohmann::json result;      // kCompleted
-  std::string error;          // kRetry, kFailed; reason for kReschedule
-  int64_t run_at_ms = 0;      // kRetry, kReschedule
+  int attempt = 1;        // the attempt that ended
+  int attempt_count = 0;  // attempts used after this outcome
+  nlohmann::json result;  // kCompleted
+  std::string error;      // kRetry, kFailed; reason for kReschedule
+  int64_t run_at_ms = 0;  // kRetry, kReschedule
   int64_t started_ms = 0;
   int64_t finished_ms = 0;
   std::string execution_status;  // job_executions.status; "" = no execution row
@@ -79,10 +79,12 @@ struct NewJob {
   std::string id;
   std::string queue;
   nlohmann::json payload;
+  std::string payload_json;  // payload already serialised (the client's); wins over `payload`
   int max_attempts = 5;
   int64_t run_at_ms = 0;  // 0 = now
   std::string tenant_id;
   std::string idempotency_key;
+  bool generated_id = false;  // the client made the id up: it cannot conflict
 };
 
 std::string_view ToString(FinishRecord::Kind kind);

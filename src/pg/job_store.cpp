@@ -70,7 +70,7 @@ std::vector<EnqueueOutcome> JobStore::Insert(const std::vector<core::NewJob>& jo
   for (const auto& j : jobs) {
     ids.Add(j.id);
     queues.Add(j.queue);
-    payloads.Add(JsonbText(Dump(j.payload)));
+    payloads.Add(JsonbText(j.payload_json.empty() ? Dump(j.payload) : j.payload_json));
     max_attempts.Add(int64_t{j.max_attempts});
     run_at.Add(j.run_at_ms);
     tenants.AddOrNull(j.tenant_id);
@@ -78,13 +78,15 @@ std::vector<EnqueueOutcome> JobStore::Insert(const std::vector<core::NewJob>& jo
   }
   const Params params = {ids.Take(),    queues.Take(),  payloads.Take(), max_attempts.Take(),
                          run_at.Take(), tenants.Take(), keys_col.Take()};
-  // Fresh ids without idempotency keys cannot conflict: a plain INSERT skips
-  // the speculative insertion ON CONFLICT needs (a fifth of PostgreSQL's CPU
-  // per enqueued job). Should one conflict after all (a caller's own id), the
-  // batch runs again with ON CONFLICT DO NOTHING; the client runs this
+  // Ids the client made up, without idempotency keys, cannot conflict: a plain
+  // INSERT skips the speculative insertion ON CONFLICT needs (a fifth of
+  // PostgreSQL's CPU per enqueued job). A caller's own id (cron ticks, checks)
+  // may exist already and takes ON CONFLICT DO NOTHING. Should a made-up id
+  // conflict after all, the batch runs again with it; the client runs this
   // statement alone, outside any transaction.
-  const bool keyed = std::any_of(jobs.begin(), jobs.end(),
-                                 [](const core::NewJob& j) { return !j.idempotency_key.empty(); });
+  const bool keyed = std::any_of(jobs.begin(), jobs.end(), [](const core::NewJob& j) {
+    return !j.idempotency_key.empty() || !j.generated_id;
+  });
   Result r;
   try {
     r = conn_.Exec(keyed ? queries::kInsertJobs : queries::kInsertFreshJobs, params);

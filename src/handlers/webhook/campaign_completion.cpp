@@ -1,15 +1,23 @@
 #include "handlers/webhook/campaign_completion.hpp"
 
+#include <algorithm>
+
 #include "core/thread_client.hpp"
 
 namespace postwork::handlers::webhook {
 namespace {
 // Both use jobs_pending_sends_campaign_idx (migration 0010).
-constexpr const char* kQueuedSends = R"SQL(
+// A send scheduled for later (a later step, the next sending window, a retry)
+// will ask for its own check when it ends. A send that is due may be running
+// right now while PostgreSQL still says queued (a short job's running mark is
+// never written) or have finished with its outcome not yet written: it cannot
+// be told apart from a waiting one, so it does not stop the check.
+constexpr const char* kLaterSends = R"SQL(
 SELECT EXISTS (
   SELECT 1 FROM jobs
   WHERE tenant_id = $1 AND payload->>'campaign_id' = $2 AND id <> $3
-    AND status IN ('queued', 'retry_scheduled') AND queue LIKE 'queue:email-sending%'))SQL";
+    AND status IN ('queued', 'retry_scheduled') AND queue LIKE 'queue:email-sending%'
+    AND run_at > now()))SQL";
 
 constexpr const char* kPendingSends = R"SQL(
 SELECT EXISTS (
@@ -33,14 +41,19 @@ void RequestCampaignCheck(pg::Connection& conn, const EventPublisher& events,
                           const std::string& tenant_id, const std::string& campaign_id,
                           const std::string& finished_job_id) {
   if (!events.HasSubscribers(tenant_id, kCampaignCompleted)) return;
-  if (conn.Exec(kQueuedSends, {tenant_id, campaign_id, finished_job_id}).Get(0, 0) == "t") return;
+  if (conn.Exec(kLaterSends, {tenant_id, campaign_id, finished_job_id}).Get(0, 0) == "t") return;
+  // One check per campaign per time bucket (of the check delay), run a full
+  // delay after its bucket ends: every send that asked for it has had its
+  // outcome written by then, and a campaign whose sends end together gets one
+  // check, not one per send.
   const auto& o = events.options();
+  const int64_t bucket_ms = std::max<int64_t>(1, o.settings.campaign_check_delay.count());
+  const int64_t bucket = o.clock->NowMs() / bucket_ms;
   core::ThreadClient(o.redis_url, o.database_url)
-      .Enqueue(kWebhookQueue,
-               {{"check", kCampaignCompleted}, {"campaign_id", campaign_id}},
-               {.run_at_ms = o.clock->NowMs() + o.settings.campaign_check_delay.count(),
+      .Enqueue(kWebhookQueue, {{"check", kCampaignCompleted}, {"campaign_id", campaign_id}},
+               {.run_at_ms = (bucket + 1) * bucket_ms + o.settings.campaign_check_delay.count(),
                 .tenant_id = tenant_id,
-                .id = "campaign-check:" + campaign_id + ":" + finished_job_id});
+                .id = "campaign-check:" + campaign_id + ":" + std::to_string(bucket)});
 }
 
 Outcome RunCampaignCheck(pg::Connection& conn, const EventPublisher& events,
@@ -49,7 +62,8 @@ Outcome RunCampaignCheck(pg::Connection& conn, const EventPublisher& events,
     return Outcome::Completed({{"success", true}, {"complete", false}});
   }
   auto r = conn.Exec(kStampCompleted, {tenant_id, campaign_id});
-  if (r.rows() == 0) return Outcome::Completed({{"success", true}, {"skipped", "no such campaign"}});
+  if (r.rows() == 0)
+    return Outcome::Completed({{"success", true}, {"skipped", "no such campaign"}});
   nlohmann::json metrics =
       r.IsNull(0, 2) ? nlohmann::json::object() : nlohmann::json::parse(r.Get(0, 2));
   auto published = events.Publish(tenant_id, kCampaignCompleted,
