@@ -103,7 +103,8 @@ TEST_F(EngineTest, DeadLetterAfterMaxAttemptsAndDlqRetryBringsItBack) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1", {id}), 2);
   EXPECT_NE(QueryValue("SELECT last_error FROM jobs WHERE id = $1", {id}).find("still broken"),
             std::string::npos);
-  EXPECT_FALSE(Redis().Command({"ZSCORE", "pw:dead", id}).is_nil());
+  // PostgreSQL commits first; Redis follows within one acknowledgement.
+  EXPECT_TRUE(WaitFor([&] { return !Redis().Command({"ZSCORE", "pw:dead", id}).is_nil(); }));
   auto [code, out] = RunPostwork({"dlq", "list", "--json"});
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find(id), std::string::npos);
@@ -159,7 +160,9 @@ TEST_F(EngineTest, SeedProducerJobGetsARowAndRuns) {
   RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), Diagnostic());
   ASSERT_TRUE(WaitStatus("seed-42", "completed"));
   EXPECT_EQ(QueryInt("SELECT max_attempts FROM jobs WHERE id = 'seed-42'"), 3);
-  EXPECT_EQ(Redis().Command({"HGET", "job:seed-42", "status"}).str, "completed");
+  // PostgreSQL commits first; Redis follows within one acknowledgement.
+  ASSERT_TRUE(WaitFor(
+      [&] { return Redis().Command({"HGET", "job:seed-42", "status"}).str == "completed"; }));
   EXPECT_GT(Redis().Command({"TTL", "job:seed-42"}).AsInt(), 0);  // bounded memory
 }
 
