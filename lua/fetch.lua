@@ -118,7 +118,7 @@ for _, group in ipairs(items_by_queue) do
     if candidate then
       h = redis.call('HMGET', 'job:' .. candidate, 'status', 'attempt_count', 'max_attempts',
         'envelope', 'queue')
-      if h[4] == raw then id = candidate else h = nil end
+      if h[4] == raw then id = candidate end
     end
     if id == nil then
       local ok
@@ -135,8 +135,10 @@ for _, group in ipairs(items_by_queue) do
         reason = 'job JSON has no valid "id" (a non-empty string of at most 256 bytes)'
       end
       if id == nil then id = 'malformed-' .. redis.call('INCR', KEYS[5]) end
-      h = redis.call('HMGET', 'job:' .. id, 'status', 'attempt_count', 'max_attempts', 'envelope',
-        'queue')
+      if id ~= candidate then
+        h = redis.call('HMGET', 'job:' .. id, 'status', 'attempt_count', 'max_attempts',
+          'envelope', 'queue')
+      end
     end
     local key = 'job:' .. id
     local duplicate = false

@@ -4,6 +4,7 @@
 
 #include "handlers/email_common/secrets.hpp"
 #include "mail/mail_error.hpp"
+#include "pg/array_literal.hpp"
 
 namespace postwork::app {
 namespace {
@@ -18,19 +19,6 @@ const std::vector<EncryptedColumn>& KnownColumns() {
   return kColumns;
 }
 
-std::string PgArray(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
 }  // namespace
 
 std::vector<EncryptedColumn> EncryptedColumns(pg::Connection& conn) {
@@ -71,7 +59,7 @@ RotationReport RotateSecrets(pg::Connection& conn, const handlers::email::EmailS
     for (const auto& c : EncryptedColumns(conn)) {
       auto rows = conn.Exec("SELECT " + c.id_column + ", " + c.column + " FROM " + c.table +
                             " WHERE coalesce(" + c.column + ", '') <> '' ORDER BY 1 FOR UPDATE");
-      std::vector<std::string> ids, values;
+      pg::ArrayLiteral ids, values;
       for (int i = 0; i < rows.rows(); ++i) {
         std::string id = rows.Get(i, 0), value = rows.Get(i, 1);
         std::string key_id;
@@ -92,14 +80,15 @@ RotationReport RotateSecrets(pg::Connection& conn, const handlers::email::EmailS
                                       " (key " + key_id + ")");
           continue;
         }
-        ids.push_back(id);
-        values.push_back(mail::Reencrypt(it->second, new_key, value));
+        ids.Add(id);
+        values.Add(mail::Reencrypt(it->second, new_key, value));
       }
-      if (!ids.empty()) {
-        conn.Exec("UPDATE " + c.table + " AS t SET " + c.column + " = u.v FROM unnest($1::text[], " +
-                      "$2::text[]) AS u(k, v) WHERE t." + c.id_column + "::text = u.k",
-                  {PgArray(ids), PgArray(values)});
-        report.reencrypted += static_cast<int64_t>(ids.size());
+      if (const size_t n = ids.size(); n > 0) {
+        conn.Exec("UPDATE " + c.table + " AS t SET " + c.column +
+                      " = u.v FROM unnest($1::text[], " + "$2::text[]) AS u(k, v) WHERE t." +
+                      c.id_column + "::text = u.k",
+                  {ids.Take(), values.Take()});
+        report.reencrypted += static_cast<int64_t>(n);
       }
     }
     conn.Exec(dry_run || !report.unreadable.empty() ? "ROLLBACK" : "COMMIT");

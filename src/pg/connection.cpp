@@ -135,11 +135,12 @@ Result Connection::Exec(const std::string& sql, const Params& params) {
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
   const int n = static_cast<int>(params.size());
-  std::string name = Prepared(sql, n);
-  if (name.empty()) {
+  auto unprepared = [&] {
     return Check(PQexecParams(conn_, sql.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0),
                  sql);
-  }
+  };
+  std::string name = Prepared(sql, n);
+  if (name.empty()) return unprepared();
   pg_result* r = PQexecPrepared(conn_, name.c_str(), n, values.data(), nullptr, nullptr, 0);
   const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   if (state != nullptr && std::string_view(state) == "0A000") {
@@ -149,8 +150,7 @@ Result Connection::Exec(const std::string& sql, const Params& params) {
     PQclear(r);
     Result gone(PQexec(conn_, ("DEALLOCATE " + name).c_str()));
     prepared_.erase(sql);
-    return Check(PQexecParams(conn_, sql.c_str(), n, nullptr, values.data(), nullptr, nullptr, 0),
-                 sql);
+    return unprepared();
   }
   return Check(r, sql);
 }
