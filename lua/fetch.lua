@@ -1,6 +1,6 @@
 -- fetch: promote due scheduled jobs, then lease up to max_jobs jobs from the
 -- queue lists in the order given (the caller's priority order).
--- KEYS[1] pw:scheduled  KEYS[2] pw:leases  KEYS[3] pw:wake  KEYS[4] pw:seq:lease
+-- KEYS[1] pw:scheduled  KEYS[2] pw:leases (members "<lease_token>:<id>")  KEYS[3] pw:wake  KEYS[4] pw:seq:lease
 -- KEYS[5] pw:seq:malformed  KEYS[6..] queue lists, first = highest priority
 -- ARGV[1] now_ms  ARGV[2] worker_id  ARGV[3] lease_deadline_ms  ARGV[4] max_jobs
 -- ARGV[5] promote_limit
@@ -23,7 +23,7 @@ local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, promot
 for _, id in ipairs(due) do
   redis.call('ZREM', KEYS[1], id)
   local h = redis.call('HMGET', 'job:' .. id, 'queue', 'envelope', 'tenant')
-  if h[1] and h[2] then
+  if h[1] and h[2] and h[2] ~= '' then
     push_job(h[1], h[3], h[2], false)
     redis.call('HSET', 'job:' .. id, 'status', 'queued', 'updated_at', at)
   end
@@ -105,6 +105,8 @@ for qi = 6, #KEYS do
   end
 end
 local out, n = {}, 0
+local leases = {}
+local leased_now = {}
 local next_token = 0
 if total > 0 then next_token = redis.call('INCRBY', KEYS[4], total) - total end
 for _, group in ipairs(items_by_queue) do
@@ -117,7 +119,7 @@ for _, group in ipairs(items_by_queue) do
     local candidate = string.match(raw, '^{[^{}]-"id":"([^"\\]+)"')
     if candidate then
       h = redis.call('HMGET', 'job:' .. candidate, 'status', 'attempt_count', 'max_attempts',
-        'envelope', 'queue')
+        'envelope', 'queue', 'lease_token', 'run_at')
       if h[4] == raw then id = candidate end
     end
     if id == nil then
@@ -137,18 +139,21 @@ for _, group in ipairs(items_by_queue) do
       if id == nil then id = 'malformed-' .. redis.call('INCR', KEYS[5]) end
       if id ~= candidate then
         h = redis.call('HMGET', 'job:' .. id, 'status', 'attempt_count', 'max_attempts',
-          'envelope', 'queue')
+          'envelope', 'queue', 'lease_token', 'run_at')
       end
     end
     local key = 'job:' .. id
     local duplicate = false
-    if h[1] == 'cancelled' or h[1] == 'completed' or h[1] == 'failed' then
+    if leased_now[id] then
+      -- Pushed twice and both copies popped by this fetch: one runs.
+      duplicate = true
+    elseif h[1] == 'cancelled' or h[1] == 'completed' or h[1] == 'failed' then
       -- Cancelled while queued, or a stale entry of a job that has finished
       -- (a reclaim requeued it after PostgreSQL recorded its outcome, and
       -- the reclaimer settled it): drop the entry, never run it.
       duplicate = true
     elseif h[1] == 'processing' then
-      local leased = redis.call('ZSCORE', KEYS[2], id)
+      local leased = h[6] and redis.call('ZSCORE', KEYS[2], h[6] .. ':' .. id)
       -- The same job is already running elsewhere: this entry is a duplicate push.
       duplicate = leased and tonumber(leased) > now
     end
@@ -188,12 +193,18 @@ for _, group in ipairs(items_by_queue) do
         -- hash) that a running job must not have.
         redis.call('PERSIST', key)
       end
-      if h[1] then
-        -- A reschedule may have left a schedule entry; it must not run twice.
+      if h[7] then
+        -- Scheduled once (a delay, retry or reschedule: every schedule entry
+        -- comes with run_at in the hash), so a schedule entry may be left; the
+        -- job must not run twice. Jobs never scheduled skip the ZREM.
         redis.call('ZREM', KEYS[1], id)
       end
       redis.call('HSET', unpack(fields))
-      redis.call('ZADD', KEYS[2], deadline, id)
+      -- The lease's member carries its fencing token ("<token>:<id>"), so
+      -- finish proves the lease with the member alone; one ZADD per batch.
+      leases[#leases + 1] = deadline
+      leases[#leases + 1] = token .. ':' .. id
+      leased_now[id] = true
       out[#out + 1] = id
       out[#out + 1] = queue
       out[#out + 1] = token
@@ -204,6 +215,11 @@ for _, group in ipairs(items_by_queue) do
       n = n + 1
     end
   end
+end
+
+-- Variadic, in chunks (unpack's limit is 8,000 values).
+for i = 1, #leases, 2000 do
+  redis.call('ZADD', KEYS[2], unpack(leases, i, math.min(i + 1999, #leases)))
 end
 
 -- 3. Wake another idle worker while work remains; clear stale tokens otherwise.

@@ -1,9 +1,10 @@
 -- finish: apply a batch of attempt outcomes that PostgreSQL has already
 -- committed. Each applies only if this worker still holds the job's lease
--- (its fencing token matches); a late or duplicate report changes nothing.
+-- (the member "<lease_token>:<id>" is still in the leases set); a late or
+-- duplicate report changes nothing.
 -- KEYS[1] pw:leases  KEYS[2] pw:scheduled  KEYS[3] pw:dead  KEYS[4] pw:wake
 -- ARGV[1] now_ms  ARGV[2] terminal_ttl_seconds
--- ARGV[3..] groups of 7: id, lease_token, kind, a, b, c, d
+-- ARGV[3..] groups of 8: id, lease_token, queue, kind, a, b, c, d
 --   completed   a=result_json
 --   retry       a=run_at_ms  b=attempt_count  c=error  d=retry_delay_ms
 --   reschedule  a=run_at_ms  b=reason
@@ -12,30 +13,50 @@
 --   cancelled
 --   skip        a=status PostgreSQL already holds (the job was finished before)
 -- Returns the ids that were fenced off (the lease had moved on); they are untouched.
+-- Cost: one ZMSCORE and one ZREM per batch (in chunks), then one HSET and, for
+-- a finished job, one EXPIRE per job. A finished job's envelope is emptied
+-- in that HSET rather than deleted (one command fewer); readers treat an
+-- empty envelope as absent.
 local now = tonumber(ARGV[1])
 -- Commands take the arguments as they came (strings): a Lua number passed to
 -- redis.call is formatted with printf on every call.
 local at, ttl = ARGV[1], ARGV[2]
 -- @include push_job
+local CHUNK = 1000  -- unpack's limit is 8,000 values
 local fenced = {}
 local woke = false
 local counts = {}  -- "processed:<queue>" -> n, written once per batch
 local function count(field)
   counts[field] = (counts[field] or 0) + 1
 end
-for i = 3, #ARGV, 7 do
-  local id, token, kind = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local a, b, c, d = ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
+-- Which leases are still ours: one ZMSCORE per chunk, one ZREM per chunk.
+local held, claimed = {}, {}
+for first = 3, #ARGV, 8 * CHUNK do
+  local members = {}
+  local last = math.min(first + 8 * CHUNK - 1, #ARGV)
+  for i = first, last, 8 do members[#members + 1] = ARGV[i + 1] .. ':' .. ARGV[i] end
+  local scores = redis.call('ZMSCORE', KEYS[1], unpack(members))
+  local mine = {}
+  for j = 1, #members do
+    -- (A job reported twice in one batch applies once.)
+    if scores[j] and not claimed[members[j]] then
+      claimed[members[j]] = true
+      held[first + (j - 1) * 8] = true
+      mine[#mine + 1] = members[j]
+    end
+  end
+  if #mine > 0 then redis.call('ZREM', KEYS[1], unpack(mine)) end
+end
+for i = 3, #ARGV, 8 do
+  local id, token, queue, kind = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local a, b, c, d = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
   local key = 'job:' .. id
-  local h = redis.call('HMGET', key, 'lease_token', 'queue')
-  -- ZREM doubles as the lease check: 0 means no live lease to release.
-  if h[1] ~= token or redis.call('ZREM', KEYS[1], id) == 0 then
+  if not held[i] then
     fenced[#fenced + 1] = id
   else
-    local queue = h[2] or 'unknown'
     if kind == 'completed' then
-      redis.call('HSET', key, 'status', 'completed', 'completed_at', at, 'result', a, 'updated_at', at)
-      redis.call('HDEL', key, 'envelope')
+      redis.call('HSET', key, 'status', 'completed', 'completed_at', at, 'result', a,
+        'updated_at', at, 'envelope', '')
       redis.call('EXPIRE', key, ttl)
       count('processed:' .. queue)
     elseif kind == 'retry' then
@@ -57,7 +78,7 @@ for i = 3, #ARGV, 7 do
       count('dead:' .. queue)
     elseif kind == 'requeue' then
       local r = redis.call('HMGET', key, 'envelope', 'tenant')
-      if r[1] then push_job(queue, r[2], r[1], true) end
+      if r[1] and r[1] ~= '' then push_job(queue, r[2], r[1], true) end
       redis.call('HSET', key, 'status', 'queued', 'updated_at', at)
       redis.call('HDEL', key, 'worker_id')
       woke = true

@@ -1,7 +1,7 @@
 -- reclaim: take back jobs whose lease expired (their worker died or hung).
 -- Atomic, so when many workers run it at once each job is taken back by one.
 -- The lost attempt counts: a job out of attempts is dead-lettered.
--- KEYS[1] pw:leases  KEYS[2] pw:dead  KEYS[3] pw:wake
+-- KEYS[1] pw:leases (members "<lease_token>:<id>")  KEYS[2] pw:dead  KEYS[3] pw:wake
 -- ARGV[1] now_ms  ARGV[2] limit  ARGV[3] terminal_ttl_seconds  ARGV[4] default_max_attempts
 -- Returns a flat array, groups of 6: id, queue, old_worker_id, old_lease_token,
 -- attempt_count (after counting the lost attempt), outcome ("requeued" | "failed").
@@ -10,12 +10,16 @@ local now, limit, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local out = {}
 local requeued = false
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
-for _, id in ipairs(expired) do
-  redis.call('ZREM', KEYS[1], id)
+for _, member in ipairs(expired) do
+  redis.call('ZREM', KEYS[1], member)
+  local token, id = string.match(member, '^(%d+):(.+)$')
+  if id == nil then id = member end  -- a lease written before members carried tokens
   local key = 'job:' .. id
   local h = redis.call('HMGET', key, 'queue', 'envelope', 'worker_id', 'lease_token',
     'attempt_count', 'max_attempts', 'tenant')
-  if h[1] and h[2] then
+  -- Only the lease the hash names is taken back: another member of the same
+  -- job would be one its newer lease has already replaced.
+  if h[1] and h[2] and h[2] ~= '' and (token == nil or token == h[4]) then
     local attempts = (tonumber(h[5]) or 0) + 1
     local max_attempts = tonumber(h[6]) or tonumber(ARGV[4])
     local outcome

@@ -3,7 +3,7 @@
 -- their queue and without using an attempt, every job leased to this worker
 -- that the worker does not know it holds (instead of waiting for the lease to
 -- expire). Cost: one pass over pw:leases, only after an outage.
--- KEYS[1] pw:leases  KEYS[2] pw:wake
+-- KEYS[1] pw:leases (members "<lease_token>:<id>")  KEYS[2] pw:wake
 -- ARGV[1] worker_id  ARGV[2] now_ms  ARGV[3..] ids the worker holds
 -- Returns the number of jobs released.
 local worker, now = ARGV[1], tonumber(ARGV[2])
@@ -11,12 +11,16 @@ local worker, now = ARGV[1], tonumber(ARGV[2])
 local known = {}
 for i = 3, #ARGV do known[ARGV[i]] = true end
 local released = 0
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local token, id = string.match(member, '^(%d+):(.+)$')
+  if id == nil then id = member end  -- a lease written before members carried tokens
   if not known[id] then
     local key = 'job:' .. id
-    local h = redis.call('HMGET', key, 'worker_id', 'queue', 'envelope', 'status', 'tenant')
-    if h[1] == worker and h[4] == 'processing' and h[2] and h[3] then
-      redis.call('ZREM', KEYS[1], id)
+    local h = redis.call('HMGET', key, 'worker_id', 'queue', 'envelope', 'status', 'tenant',
+      'lease_token')
+    if h[1] == worker and h[4] == 'processing' and h[2] and h[3] and h[3] ~= ''
+        and (token == nil or token == h[6]) then
+      redis.call('ZREM', KEYS[1], member)
       push_job(h[2], h[5], h[3], true)
       redis.call('HSET', key, 'status', 'queued', 'updated_at', now)
       redis.call('HDEL', key, 'worker_id')

@@ -201,7 +201,7 @@ namespace {
 std::vector<std::string> FinishOn(Connection& conn, const std::vector<core::FinishRecord>& records,
                                   int64_t now_ms, int64_t terminal_ttl_s) {
   std::vector<std::string> args = {std::to_string(now_ms), std::to_string(terminal_ttl_s)};
-  args.reserve(2 + records.size() * 7);
+  args.reserve(2 + records.size() * 8);
   using Kind = core::FinishRecord::Kind;
   for (const auto& r : records) {
     std::string a, b, c, d;
@@ -233,6 +233,7 @@ std::vector<std::string> FinishOn(Connection& conn, const std::vector<core::Fini
     // One by one: an initializer list would copy every string once more.
     args.push_back(r.id);
     args.push_back(std::to_string(r.token));
+    args.push_back(r.queue);
     args.emplace_back(core::ToString(r.kind));
     args.push_back(std::move(a));
     args.push_back(std::move(b));

@@ -9,7 +9,7 @@ namespace postwork::redis::keys {
 // Queue lists carry the seed's job JSON under the seed's own names
 // ("queue:email-sending"); producers LPUSH, workers pop from the right.
 inline constexpr std::string_view kScheduled = "pw:scheduled";  // zset id -> run_at ms
-inline constexpr std::string_view kLeases = "pw:leases";        // zset id -> lease deadline ms
+inline constexpr std::string_view kLeases = "pw:leases";  // zset "<lease_token>:<id>" -> lease deadline ms
 inline constexpr std::string_view kDead = "pw:dead";            // zset id -> failed_at ms
 inline constexpr std::string_view kWake = "pw:wake";            // list: wake-up tokens
 inline constexpr std::string_view kLeaseSeq = "pw:seq:lease";   // fencing token counter
