@@ -16,6 +16,13 @@ struct ClientOptions {
   int default_max_attempts = 5;
   std::map<std::string, int> max_attempts_by_queue;  // normalized queue name -> default
   size_t max_payload_bytes = 1 << 20;                // larger payloads are refused
+  // false: Enqueue* returns once the jobs are in PostgreSQL and in Redis.
+  // true: Enqueue* returns once PostgreSQL has committed them (they are
+  // durable: if this process dies before the push, the reconciler queues
+  // them); a pusher thread hands them to Redis, in commit order, while the
+  // caller writes its next batch. Flush() (and the destructor) waits for the
+  // pushes. For producers that enqueue in a loop (docs/benchmarks.md).
+  bool pipelined_push = false;
 };
 
 struct EnqueueOptions {
@@ -23,7 +30,7 @@ struct EnqueueOptions {
   int64_t run_at_ms = 0;        // 0 = now; epoch ms
   std::string idempotency_key;  // a live job with this key is returned instead
   std::string tenant_id;
-  std::string id;               // "" = a new UUIDv7
+  std::string id;  // "" = a new UUIDv7
 };
 
 // One job of a batch, with its own id ("" = a new UUIDv7). An id that exists
@@ -58,6 +65,10 @@ class Client {
   // `options.idempotency_key` must be empty.
   std::vector<Enqueued> EnqueueBatch(const std::string& queue, const std::vector<BatchJob>& jobs,
                                      const EnqueueOptions& options = {}, size_t batch_size = 1000);
+  // Waits until every job enqueued so far is in Redis (only pipelined_push
+  // leaves pushes in flight when Enqueue* returns). Rethrows a push's error
+  // other than Redis being unavailable (which the reconciler covers).
+  void Flush();
 
  private:
   struct Impl;

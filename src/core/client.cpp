@@ -1,6 +1,10 @@
 #include "postwork/client.hpp"
 
-#include <future>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <utility>
 
 #include "app/log.hpp"
 #include "core/clock.hpp"
@@ -20,6 +24,15 @@ struct Client::Impl {
       : options(std::move(o)),
         store(options.database_url),
         broker(redis::ParseRedisUrl(options.redis_url)) {}
+  ~Impl() {
+    {
+      std::lock_guard lock(mu);
+      stopping = true;
+    }
+    cv.notify_all();
+    if (pusher.joinable()) pusher.join();  // pushes what is queued first
+  }
+
   void Push(const std::vector<redis::PushItem>& pushes, int64_t now) {
     if (pushes.empty()) return;
     try {
@@ -38,10 +51,73 @@ struct Client::Impl {
           {{"error", e.what()}, {"jobs", std::to_string(pushes.size())}});
     }
   }
+
+  // The pusher: one thread that pushes committed batches to Redis in the
+  // order they were committed, while the caller's thread writes the next
+  // batch to PostgreSQL. At most one batch waits behind the one being pushed
+  // (the caller blocks rather than queue more).
+  void Submit(std::vector<redis::PushItem> pushes, int64_t now) {
+    if (pushes.empty()) return;
+    std::unique_lock lock(mu);
+    if (!pusher.joinable()) pusher = std::thread([this] { PushLoop(); });
+    cv.wait(lock, [&] { return queue.empty() || error; });
+    RethrowLocked();
+    queue.push_back({std::move(pushes), now});
+    cv.notify_all();
+  }
+  // Waits until every submitted batch has been pushed.
+  void Flush() {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return (queue.empty() && !busy) || error; });
+    RethrowLocked();
+  }
+
+ private:
+  struct Batch {
+    std::vector<redis::PushItem> pushes;
+    int64_t now;
+  };
+  void RethrowLocked() {
+    if (!error) return;
+    auto e = std::exchange(error, nullptr);
+    std::rethrow_exception(e);
+  }
+  void PushLoop() {
+    std::unique_lock lock(mu);
+    for (;;) {
+      cv.wait(lock, [&] { return !queue.empty() || stopping; });
+      if (queue.empty()) return;  // stopping, nothing left
+      Batch b = std::move(queue.front());
+      queue.pop_front();
+      busy = true;
+      cv.notify_all();  // room for the next batch
+      lock.unlock();
+      std::exception_ptr failed;
+      try {
+        Push(b.pushes, b.now);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+      lock.lock();
+      busy = false;
+      if (failed && !error) error = failed;
+      cv.notify_all();
+    }
+  }
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Batch> queue;
+  bool busy = false;
+  bool stopping = false;
+  std::exception_ptr error;
+  std::thread pusher;
 };
 
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Client::~Client() = default;
+
+void Client::Flush() { impl_->Flush(); }
 
 Enqueued Client::Enqueue(const std::string& queue, const nlohmann::json& payload,
                          const EnqueueOptions& options) {
@@ -84,7 +160,6 @@ std::vector<Enqueued> Client::EnqueueBatch(const std::string& queue_name,
   std::vector<Enqueued> out;
   out.reserve(payloads.size());
   const auto& clock = core::SystemClock::Instance();
-  std::future<void> pending;
   for (size_t start = 0; start < payloads.size(); start += batch_size) {
     size_t end = std::min(payloads.size(), start + batch_size);
     int64_t now = clock.NowMs();
@@ -135,18 +210,15 @@ std::vector<Enqueued> Client::EnqueueBatch(const std::string& queue_name,
                         .tenant_id = options.tenant_id});
     }
     // Redis takes this batch while PostgreSQL inserts the next one (each
-    // batch's rows are committed before its push starts); the last (or only)
-    // batch is pushed on this thread.
-    if (pending.valid()) pending.get();
-    if (end == payloads.size()) {
+    // batch's rows are committed before its push starts). A single batch
+    // without pipelined pushes goes straight to Redis on this thread.
+    if (!impl_->options.pipelined_push && start == 0 && end == payloads.size()) {
       impl_->Push(pushes, now);
     } else {
-      pending = std::async(std::launch::async, [impl = impl_.get(), p = std::move(pushes), now] {
-        impl->Push(p, now);
-      });
+      impl_->Submit(std::move(pushes), now);
     }
   }
-  if (pending.valid()) pending.get();
+  if (!impl_->options.pipelined_push) impl_->Flush();
   return out;
 }
 

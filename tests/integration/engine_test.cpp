@@ -20,8 +20,8 @@ class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override { ResetState(); }
   Client& client() {
-    static Client c(ClientOptions{.redis_url = Servers().redis_url,
-                                  .database_url = Servers().database_url});
+    static Client c(
+        ClientOptions{.redis_url = Servers().redis_url, .database_url = Servers().database_url});
     return c;
   }
   std::string Status(const std::string& id) {
@@ -55,7 +55,8 @@ TEST_F(EngineTest, StrictPriorityAcrossTheThreeSendingLevels) {
       {"queue:email-sending:high", "queue:email-sending", "queue:email-sending:low"});
   opts.concurrency = 1;
   RunningWorker w(opts, handlers);
-  ASSERT_TRUE(WaitFor([&] { return QueryInt("SELECT count(*) FROM jobs WHERE status='completed'") == 15; }));
+  ASSERT_TRUE(WaitFor(
+      [&] { return QueryInt("SELECT count(*) FROM jobs WHERE status='completed'") == 15; }));
   std::lock_guard lock(mu);
   ASSERT_EQ(order.size(), 15u);
   for (int i = 0; i < 15; ++i) {
@@ -146,23 +147,27 @@ TEST_F(EngineTest, MalformedEntryIsDeadLetteredAndTheWorkerGoesOn) {
   RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), Diagnostic());
   ASSERT_TRUE(WaitStatus(good, "completed"));
   ASSERT_TRUE(WaitFor([&] {
-    return QueryInt("SELECT count(*) FROM jobs WHERE id LIKE 'malformed-%' AND status='failed'") == 2;
+    return QueryInt("SELECT count(*) FROM jobs WHERE id LIKE 'malformed-%' AND status='failed'") ==
+           2;
   }));
   EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE last_error LIKE 'malformed job JSON%'"), 1);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE last_error = 'job JSON is not an object'"), 1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE last_error = 'job JSON is not an object'"),
+            1);
   EXPECT_EQ(QueryValue("SELECT payload->>'raw' FROM jobs WHERE last_error LIKE 'malformed%'"),
             "{not json");
 }
 
 TEST_F(EngineTest, SeedProducerJobGetsARowAndRuns) {
-  Redis().Command({"LPUSH", "queue:diagnostic",
-                   R"({"id": "seed-42", "payload": {"sleep_ms": 1}, "max_attempts": 3, "attempt_count": 0})"});
+  Redis().Command(
+      {"LPUSH", "queue:diagnostic",
+       R"({"id": "seed-42", "payload": {"sleep_ms": 1}, "max_attempts": 3, "attempt_count": 0})"});
   RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), Diagnostic());
   ASSERT_TRUE(WaitStatus("seed-42", "completed"));
   EXPECT_EQ(QueryInt("SELECT max_attempts FROM jobs WHERE id = 'seed-42'"), 3);
   // PostgreSQL commits first; Redis follows within one acknowledgement.
-  ASSERT_TRUE(WaitFor(
-      [&] { return Redis().Command({"HGET", "job:seed-42", "status"}).str == "completed"; }));
+  ASSERT_TRUE(WaitFor([&] {
+    return Redis().Command({"HGET", "job:seed-42", "status"}).str == "completed";
+  }));
   EXPECT_GT(Redis().Command({"TTL", "job:seed-42"}).AsInt(), 0);  // bounded memory
 }
 
@@ -179,6 +184,35 @@ TEST_F(EngineTest, IdempotencyKeyEnqueuedTwiceMakesOneJob) {
   EXPECT_NE(out.find(a.id), std::string::npos);
 }
 
+TEST_F(EngineTest, PipelinedPushesReachRedisInCommitOrderByFlushAndByTheDestructor) {
+  std::vector<std::string> ids;
+  {
+    Client pipelined(ClientOptions{.redis_url = Servers().redis_url,
+                                   .database_url = Servers().database_url,
+                                   .pipelined_push = true});
+    for (int call = 0; call < 5; ++call) {
+      std::vector<nlohmann::json> payloads(300, nlohmann::json{{"call", call}});
+      for (const auto& e : pipelined.EnqueueMany("diagnostic", payloads, {}, 100)) {
+        ids.push_back(e.id);
+      }
+      // Each call returns once its rows are committed.
+      EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs"), static_cast<int64_t>(ids.size()));
+    }
+    pipelined.Flush();
+    EXPECT_EQ(Redis().Command({"LLEN", "queue:diagnostic"}).AsInt(), 1500);
+    // Producers LPUSH and workers pop from the right: the oldest job is last.
+    auto tail = Redis().Command({"LINDEX", "queue:diagnostic", "-1"}).str;
+    EXPECT_NE(tail.find(ids.front()), std::string::npos);
+    auto head = Redis().Command({"LINDEX", "queue:diagnostic", "0"}).str;
+    EXPECT_NE(head.find(ids.back()), std::string::npos);
+
+    // Pushes still in flight when the client goes away are completed first.
+    ids.push_back(pipelined.Enqueue("diagnostic", {{"last", true}}).id);
+  }
+  EXPECT_EQ(Redis().Command({"LLEN", "queue:diagnostic"}).AsInt(), 1501);
+  EXPECT_EQ(Redis().Command({"HGET", "job:" + ids.back(), "status"}).str, "queued");
+}
+
 TEST_F(EngineTest, DelayedJobBecomesReadyOnTime) {
   int64_t at = core::SystemClock::Instance().NowMs() + 1500;
   auto id = client().Enqueue("diagnostic", {}, {.run_at_ms = at}).id;
@@ -187,7 +221,8 @@ TEST_F(EngineTest, DelayedJobBecomesReadyOnTime) {
   RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), Diagnostic());
   ASSERT_TRUE(WaitStatus(id, "completed", std::chrono::seconds(10)));
   auto started = QueryInt(
-      "SELECT (extract(epoch FROM started_at) * 1000)::bigint FROM job_executions WHERE job_id = $1",
+      "SELECT (extract(epoch FROM started_at) * 1000)::bigint FROM job_executions WHERE job_id = "
+      "$1",
       {id});
   EXPECT_GE(started, at);
 }
@@ -206,7 +241,10 @@ TEST_F(EngineTest, RescheduleUsesNoAttempt) {
   ASSERT_TRUE(WaitStatus(id, "completed"));
   EXPECT_EQ(QueryValue("SELECT result->>'attempt' FROM jobs WHERE id = $1", {id}), "1");
   EXPECT_EQ(QueryInt("SELECT attempt_count FROM jobs WHERE id = $1", {id}), 1);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1 AND status='rescheduled'", {id}), 1);
+  EXPECT_EQ(
+      QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1 AND status='rescheduled'",
+               {id}),
+      1);
 }
 
 TEST_F(EngineTest, ExecutionTimeoutFailsTheAttemptAndCancelsTheHandler) {
@@ -226,7 +264,9 @@ TEST_F(EngineTest, ExecutionTimeoutFailsTheAttemptAndCancelsTheHandler) {
   ASSERT_TRUE(WaitStatus(id, "completed", std::chrono::seconds(20)));
   EXPECT_TRUE(saw_cancel);
   EXPECT_EQ(QueryValue("SELECT result->>'attempt' FROM jobs WHERE id = $1", {id}), "2");
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1 AND status='timeout'", {id}), 1);
+  EXPECT_EQ(
+      QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1 AND status='timeout'", {id}),
+      1);
 }
 
 TEST_F(EngineTest, StaleWorkersLateCompletionIsRejectedInRedisAndPostgres) {
@@ -248,10 +288,16 @@ TEST_F(EngineTest, StaleWorkersLateCompletionIsRejectedInRedisAndPostgres) {
   EXPECT_EQ(second.jobs[0].attempt, 2);  // the lost attempt counted
   ASSERT_EQ(store.MarkRunning(second.jobs, "w-new").size(), 1u);
 
-  core::FinishRecord late{.kind = core::FinishRecord::Kind::kCompleted, .id = id,
-                          .queue = "queue:diagnostic", .token = first.jobs[0].token,
-                          .worker_id = "w-old", .attempt = 1, .attempt_count = 1,
-                          .result = {{"from", "old"}}, .started_ms = now, .finished_ms = now,
+  core::FinishRecord late{.kind = core::FinishRecord::Kind::kCompleted,
+                          .id = id,
+                          .queue = "queue:diagnostic",
+                          .token = first.jobs[0].token,
+                          .worker_id = "w-old",
+                          .attempt = 1,
+                          .attempt_count = 1,
+                          .result = {{"from", "old"}},
+                          .started_ms = now,
+                          .finished_ms = now,
                           .execution_status = "success"};
   EXPECT_TRUE(store.ApplyFinishes({late}).empty());
   EXPECT_EQ(broker.Finish({late}, now + 40, 60), std::vector<std::string>{id});
@@ -265,7 +311,8 @@ TEST_F(EngineTest, StaleWorkersLateCompletionIsRejectedInRedisAndPostgres) {
   EXPECT_EQ(store.ApplyFinishes({good}).size(), 1u);
   EXPECT_TRUE(broker.Finish({good}, now + 50, 60).empty());
   EXPECT_EQ(QueryValue("SELECT result->>'from' FROM jobs WHERE id = $1", {id}), "new");
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1 AND status='lost'", {id}), 1);
+  EXPECT_EQ(
+      QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1 AND status='lost'", {id}), 1);
 }
 
 TEST_F(EngineTest, CronTickWithThreeWorkersMakesOneJobPerTick) {
@@ -286,7 +333,8 @@ TEST_F(EngineTest, CronTickWithThreeWorkersMakesOneJobPerTick) {
     ASSERT_TRUE(WaitFor([&] {
       return QueryInt("SELECT count(*) FROM jobs WHERE status <> 'completed'") == 0 &&
              a.worker().stats().processed + b.worker().stats().processed +
-                     c.worker().stats().processed == runs;
+                     c.worker().stats().processed ==
+                 runs;
     }));
   }
   int64_t jobs = QueryInt("SELECT count(*) FROM jobs WHERE id LIKE 'cron:every-minute:%'");
