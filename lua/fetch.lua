@@ -168,25 +168,30 @@ for _, group in ipairs(items_by_queue) do
       end
       next_token = next_token + 1
       local token = string.format('%d', next_token)
-      local fields = { key, 'status', 'processing', 'worker_id', worker, 'started_at', at,
-        'lease_token', token, 'updated_at', at }
       -- A foreign producer's entry, or one whose hash says otherwise: the hash
-      -- takes the entry as it runs.
-      if h[5] ~= queue then
-        fields[#fields + 1] = 'queue'
-        fields[#fields + 1] = queue
-      end
-      if h[4] ~= raw then
-        fields[#fields + 1] = 'envelope'
-        fields[#fields + 1] = raw
-      end
-      if attempts ~= '' and attempts ~= h[2] then
-        fields[#fields + 1] = 'attempt_count'
-        fields[#fields + 1] = attempts
-      end
-      if max_attempts ~= '' and max_attempts ~= h[3] then
-        fields[#fields + 1] = 'max_attempts'
-        fields[#fields + 1] = max_attempts
+      -- takes the entry as it runs. This system's own entries (the common
+      -- case) change none of these, and skip building an argument table.
+      local fields = nil
+      if h[5] ~= queue or h[4] ~= raw or (attempts ~= '' and attempts ~= h[2])
+        or (max_attempts ~= '' and max_attempts ~= h[3]) then
+        fields = { key, 'status', 'processing', 'worker_id', worker, 'started_at', at,
+          'lease_token', token, 'updated_at', at }
+        if h[5] ~= queue then
+          fields[#fields + 1] = 'queue'
+          fields[#fields + 1] = queue
+        end
+        if h[4] ~= raw then
+          fields[#fields + 1] = 'envelope'
+          fields[#fields + 1] = raw
+        end
+        if attempts ~= '' and attempts ~= h[2] then
+          fields[#fields + 1] = 'attempt_count'
+          fields[#fields + 1] = attempts
+        end
+        if max_attempts ~= '' and max_attempts ~= h[3] then
+          fields[#fields + 1] = 'max_attempts'
+          fields[#fields + 1] = max_attempts
+        end
       end
       if h[1] and h[1] ~= 'queued' then
         -- Seen before in another state: it may carry a TTL (a finished job's
@@ -199,7 +204,12 @@ for _, group in ipairs(items_by_queue) do
         -- job must not run twice. Jobs never scheduled skip the ZREM.
         redis.call('ZREM', KEYS[1], id)
       end
-      redis.call('HSET', unpack(fields))
+      if fields then
+        redis.call('HSET', unpack(fields))
+      else
+        redis.call('HSET', key, 'status', 'processing', 'worker_id', worker, 'started_at', at,
+          'lease_token', token, 'updated_at', at)
+      end
       -- The lease's member carries its fencing token ("<token>:<id>"), so
       -- finish proves the lease with the member alone; one ZADD per batch.
       leases[#leases + 1] = deadline

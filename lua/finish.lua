@@ -29,6 +29,16 @@ local counts = {}  -- "processed:<queue>" -> n, written once per batch
 local function count(field)
   counts[field] = (counts[field] or 0) + 1
 end
+-- "processed:<queue>" built once per queue rather than once per job.
+local processed_field = {}
+local function processed(queue)
+  local f = processed_field[queue]
+  if not f then
+    f = 'processed:' .. queue
+    processed_field[queue] = f
+  end
+  return f
+end
 -- Which leases are still ours: one ZMSCORE per chunk, one ZREM per chunk.
 local held, claimed = {}, {}
 for first = 3, #ARGV, 8 * CHUNK do
@@ -58,7 +68,7 @@ for i = 3, #ARGV, 8 do
       redis.call('HSET', key, 'status', 'completed', 'completed_at', at, 'result', a,
         'updated_at', at, 'envelope', '')
       redis.call('EXPIRE', key, ttl)
-      count('processed:' .. queue)
+      count(processed(queue))
     elseif kind == 'retry' then
       redis.call('HSET', key, 'status', 'retry_scheduled', 'attempt_count', b,
         'retry_delay', d, 'last_error', c, 'run_at', a, 'updated_at', at)
