@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache git
   libhiredis-dev libpq-dev nlohmann-json3-dev libfmt-dev libspdlog-dev libcli11-dev
-  libcurl4-openssl-dev libgmime-3.0-dev libcpp-httplib-dev libssl-dev libtomlplusplus-dev
+  libcurl4-openssl-dev libgmime-3.0-dev libcpp-httplib-dev libssl-dev libtomlplusplus-dev nettle-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools postgresql-15 postgresql-client-15 postgresql-contrib
   python3 python3-aiosmtpd python3-yaml procps iproute2 util-linux

@@ -5,7 +5,7 @@
 
 #include "cli/context.hpp"
 #include "cli/signals.hpp"
-#include "http/dashboard_server.hpp"
+#include "http/http_module.hpp"
 
 namespace postwork::cli {
 
@@ -27,11 +27,11 @@ void AddDashboard(CLI::App& app, Context& ctx, int& exit_code) {
       stop = true;
       cv.notify_all();
     });
-    http::DashboardServer server({.listen = listen->value_or(cfg.dashboard_listen),
-                                  .token = cfg.dashboard_token,
-                                  .redis_url = cfg.redis_url,
-                                  .database_url = cfg.database_url});
-    std::cout << "postwork dashboard on " << server.url() << "/"
+    auto server = http::StartDashboard({.listen = listen->value_or(cfg.dashboard_listen),
+                                        .token = cfg.dashboard_token,
+                                        .redis_url = cfg.redis_url,
+                                        .database_url = cfg.database_url});
+    std::cout << "postwork dashboard on " << server->url() << "/"
               << (cfg.dashboard_token.empty()
                       ? "  (read-only: set POSTWORK_DASHBOARD_TOKEN to allow retry/cancel/delete)"
                       : "")

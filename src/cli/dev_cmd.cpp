@@ -1,13 +1,12 @@
 // `postwork dev`: private Redis + PostgreSQL under .postwork/, migrated, and a
 // worker, in one command. `postwork services -- CMD`: the same servers in a
 // temporary folder around one command (used by `make test`).
+#include <openssl/rand.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <openssl/rand.h>
 
 #include <atomic>
 #include <filesystem>
@@ -18,14 +17,13 @@
 #include "app/handlers.hpp"
 #include "app/log.hpp"
 #include "cli/context.hpp"
-#include "cli/demo_webhooks.hpp"
+#include "cli/demo_daily_stats.hpp"
 #include "cli/email_demo.hpp"
 #include "cli/signals.hpp"
 #include "core/worker.hpp"
 #include "devenv/dovecot_server.hpp"
 #include "devenv/servers.hpp"
-#include "http/dashboard_server.hpp"
-#include "http/worker_server.hpp"
+#include "http/http_module.hpp"
 #include "mail/secret_box.hpp"
 #include "pg/migrator.hpp"
 #include "postwork/client.hpp"
@@ -36,7 +34,8 @@ namespace fs = std::filesystem;
 namespace {
 std::string RandomToken() {
   unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1) throw std::runtime_error("no random bytes for a token");
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1)
+    throw std::runtime_error("no random bytes for a token");
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   for (unsigned char b : bytes) {
@@ -102,15 +101,15 @@ class DemoMailServers {
 };
 
 // The configured address, or a free port on the same host when it is taken.
-std::unique_ptr<http::DashboardServer> StartDashboard(http::DashboardOptions options) {
+std::unique_ptr<http::RunningServer> StartDashboardOrFreePort(http::DashboardOptions options) {
   try {
-    return std::make_unique<http::DashboardServer>(options);
+    return http::StartDashboard(options);
   } catch (const ConfigError& e) {
     auto address = http::ParseListenAddress(options.listen);
     if (address.port == 0) throw;
     log::Warn(std::string(e.what()) + "; using a free port instead");
     options.listen = address.host + ":0";
-    return std::make_unique<http::DashboardServer>(options);
+    return http::StartDashboard(options);
   }
 }
 }  // namespace
@@ -129,8 +128,9 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
                   "The worker's /health, /ready, /metrics (default a free loopback port)");
   cmd->add_option("--dashboard", *dashboard_listen,
                   "The dashboard's HOST:PORT (default 127.0.0.1:8080, or a free port if taken)");
-  cmd->add_flag("--no-demo", *no_demo,
-                "Do not seed the demo tenant, start its SMTP and IMAP servers or enqueue demo jobs");
+  cmd->add_flag(
+      "--no-demo", *no_demo,
+      "Do not seed the demo tenant, start its SMTP and IMAP servers or enqueue demo jobs");
   cmd->callback([&ctx, &exit_code, dir, concurrency, http_listen, dashboard_listen, no_demo] {
     auto cfg = ctx.Load();
     fs::path root = fs::absolute(*dir);
@@ -170,34 +170,35 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
     // The demo's webhook receiver listens on loopback, which the SSRF guard
     // refuses unless allowed; dev allows 127.0.0.1 only.
     if (!*no_demo) cfg.webhook.allowlist.push_back("127.0.0.1");
-    auto handlers = app::BuildHandlers({.database_url = postgres.url(), .redis_url = redis.url(), .config = &cfg});
+    auto handlers = app::BuildHandlers(
+        {.database_url = postgres.url(), .redis_url = redis.url(), .config = &cfg});
     core::Worker worker(cfg.worker, handlers);
     // Signals are taken by a watcher thread; threads started after it (the
     // HTTP servers') inherit the blocked mask.
     SignalWatcher signals([&worker](int) { worker.RequestStop(); });
-    http::WorkerServer endpoints({.listen = *http_listen,
-                                  .redis_url = redis.url(),
-                                  .database_url = postgres.url(),
-                                  .queues = queues,
-                                    .scaling = cfg.scaling},
-                                 worker);
+    auto endpoints = http::StartWorkerServer({.listen = *http_listen,
+                                              .redis_url = redis.url(),
+                                              .database_url = postgres.url(),
+                                              .queues = queues,
+                                              .scaling = cfg.scaling},
+                                             worker);
     bool generated_token = cfg.dashboard_token.empty();
     std::string token = generated_token ? RandomToken() : cfg.dashboard_token;
-    auto dashboard = StartDashboard({.listen = dashboard_listen->value_or(cfg.dashboard_listen),
-                                     .token = token,
-                                     .redis_url = redis.url(),
-                                     .database_url = postgres.url()});
+    auto dashboard =
+        StartDashboardOrFreePort({.listen = dashboard_listen->value_or(cfg.dashboard_listen),
+                                  .token = token,
+                                  .redis_url = redis.url(),
+                                  .database_url = postgres.url()});
     std::cout << "\npostwork dev is running (Ctrl-C stops everything)\n"
               << "  Redis       " << redis.url() << "   (data: " << (root / "redis").string()
               << ")\n"
-              << "  PostgreSQL  " << postgres.url() << "   (data: "
-              << (root / "pg" / "data").string() << ")\n"
+              << "  PostgreSQL  " << postgres.url()
+              << "   (data: " << (root / "pg" / "data").string() << ")\n"
               << "  worker      " << worker.id() << " on " << queues.size() << " queues\n"
-              << "  endpoints   " << endpoints.url() << "/health  /ready  /metrics\n"
+              << "  endpoints   " << endpoints->url() << "/health  /ready  /metrics\n"
               << "  dashboard   " << dashboard->url() << "/"
               << (generated_token ? "   (token for actions: " + token + ")" : "") << "\n"
-              << (mail ? mail->Describe() : std::string())
-              << "\n"
+              << (mail ? mail->Describe() : std::string()) << "\n"
               << "In another terminal:\n"
               << "  export POSTWORK_REDIS_URL=" << redis.url() << "\n"
               << "  export POSTWORK_DATABASE_URL=" << postgres.url() << "\n"
@@ -205,7 +206,7 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
               << "  build/postwork stats; build/postwork workers; build/postwork top\n\n"
               << std::flush;
     std::optional<EmailDemo> email_demo;
-    std::unique_ptr<DemoWebhookReceiver> receiver;
+    std::unique_ptr<http::DemoWebhookSink> receiver;
     if (!*no_demo) {
       Client client(ClientOptions{.redis_url = redis.url(), .database_url = postgres.url()});
       std::vector<nlohmann::json> demo(20, nlohmann::json{{"sleep_ms", 20}});
@@ -213,25 +214,24 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
       demo.push_back({{"fail_attempts", 1}, {"permanent", true}});
       client.EnqueueMany("diagnostic", demo);
       log::Info("enqueued 22 demo jobs on queue:diagnostic (one retries once, one dead-letters)");
-      email_demo.emplace(EmailDemoOptions{.database_url = postgres.url(),
-                                          .redis_url = redis.url(),
-                                          .smtp_port = mail->sink().port(),
-                                          .maildir = mail->sink().maildir().string(),
-                                          .settings = cfg.email,
-                                          .imap = mail->imap(),
-                                          .final_report = [&](const std::function<bool()>& stopping) {
-                                            std::vector<std::string> lines = {
-                                                "webhooks received at " + receiver->url() + ": " +
-                                                receiver->Summary()};
-                                            for (auto& l : RunDemoDailyStats(
-                                                     postgres.url(), redis.url(),
-                                                     EmailDemo::kTenant, 60, stopping)) {
-                                              lines.push_back("daily stats " + l);
-                                            }
-                                            return lines;
-                                          }});
+      email_demo.emplace(EmailDemoOptions{
+          .database_url = postgres.url(),
+          .redis_url = redis.url(),
+          .smtp_port = mail->sink().port(),
+          .maildir = mail->sink().maildir().string(),
+          .settings = cfg.email,
+          .imap = mail->imap(),
+          .final_report = [&](const std::function<bool()>& stopping) {
+            std::vector<std::string> lines = {"webhooks received at " + receiver->url() + ": " +
+                                              receiver->Summary()};
+            for (auto& l :
+                 RunDemoDailyStats(postgres.url(), redis.url(), EmailDemo::kTenant, 60, stopping)) {
+              lines.push_back("daily stats " + l);
+            }
+            return lines;
+          }});
       email_demo->Start();  // seeds tenant demo; the worker runs nothing before Run()
-      receiver = std::make_unique<DemoWebhookReceiver>(postgres.url(), EmailDemo::kTenant, cfg.email);
+      receiver = http::StartDemoWebhookSink(postgres.url(), EmailDemo::kTenant, cfg.email);
       log::Info("webhook receiver for tenant demo listening at " + receiver->url() +
                 " (every event type, signatures checked)");
     }
@@ -248,10 +248,10 @@ void AddDev(CLI::App& app, Context& ctx, int& exit_code) {
 }
 
 void AddServices(CLI::App& app, Context&, int& exit_code) {
-  auto* cmd = app.add_subcommand(
-      "services",
-      "Run CMD with private Redis + PostgreSQL (POSTWORK_TEST_REDIS_URL, "
-      "POSTWORK_TEST_DATABASE_URL set), then stop them");
+  auto* cmd =
+      app.add_subcommand("services",
+                         "Run CMD with private Redis + PostgreSQL (POSTWORK_TEST_REDIS_URL, "
+                         "POSTWORK_TEST_DATABASE_URL set), then stop them");
   auto argv = std::make_shared<std::vector<std::string>>();
   cmd->add_option("command", *argv, "The command, after --")->required();
   cmd->callback([&exit_code, argv] {

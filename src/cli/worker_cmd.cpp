@@ -5,7 +5,7 @@
 #include "cli/context.hpp"
 #include "cli/signals.hpp"
 #include "core/worker.hpp"
-#include "http/worker_server.hpp"
+#include "http/http_module.hpp"
 #include "postwork/error.hpp"
 
 namespace postwork::cli {
@@ -28,15 +28,15 @@ void AddWorker(CLI::App& app, Context& ctx, int& exit_code) {
   cmd->add_option("--max-concurrency", flags->max_concurrency,
                   "... up to this many, by the [scaling] queue-depth rules")
       ->check(CLI::Range(1, 10000));
-  cmd->add_option("--slot-cooldown", flags->slot_cooldown_s,
-                  "Seconds between two slot changes (5)")
+  cmd->add_option("--slot-cooldown", flags->slot_cooldown_s, "Seconds between two slot changes (5)")
       ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--lease-seconds", flags->lease, "Lease length, renewed while a job runs (30)")
       ->check(CLI::Range(2, 86400));
   cmd->add_option("--shutdown-timeout", flags->shutdown,
                   "Seconds to let running jobs finish on SIGTERM (30)")
       ->check(CLI::Range(0, 86400));
-  cmd->add_option("--batch-size", flags->batch, "Jobs fetched per Redis call (min(concurrency,100))")
+  cmd->add_option("--batch-size", flags->batch,
+                  "Jobs fetched per Redis call (min(concurrency,100))")
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--queue-order", flags->order, "strict (default) or weighted");
   cmd->add_option("--id", flags->id, "Worker id (default worker-<host>-<pid>-<random>)");
@@ -59,7 +59,8 @@ void AddWorker(CLI::App& app, Context& ctx, int& exit_code) {
         throw ConfigError("--min-concurrency and --max-concurrency go together");
       }
       if (flags->concurrency) {
-        throw ConfigError("--concurrency is fixed; drop it to autoscale with --min/--max-concurrency");
+        throw ConfigError(
+            "--concurrency is fixed; drop it to autoscale with --min/--max-concurrency");
       }
       if (*flags->min_concurrency > *flags->max_concurrency) {
         throw ConfigError("--min-concurrency must not be above --max-concurrency");
@@ -72,18 +73,19 @@ void AddWorker(CLI::App& app, Context& ctx, int& exit_code) {
       w.slot_scaling = slots;
     }
     app::AddBuiltinCron(cfg.worker.cron);
-    auto handlers = app::BuildHandlers({.database_url = cfg.database_url, .redis_url = cfg.redis_url, .config = &cfg});
+    auto handlers = app::BuildHandlers(
+        {.database_url = cfg.database_url, .redis_url = cfg.redis_url, .config = &cfg});
     core::Worker worker(w, handlers);
     SignalWatcher signals([&worker](int) { worker.RequestStop(); });
-    std::unique_ptr<http::WorkerServer> endpoints;
+    std::unique_ptr<http::RunningServer> endpoints;
     if (flags->http) {
-      endpoints = std::make_unique<http::WorkerServer>(
-          http::WorkerServerOptions{.listen = *flags->http,
-                                    .redis_url = cfg.redis_url,
-                                    .database_url = cfg.database_url,
-                                    .queues = w.queues,
-                                    .scaling = cfg.scaling},
-          worker);
+      endpoints =
+          http::StartWorkerServer(http::WorkerServerOptions{.listen = *flags->http,
+                                                            .redis_url = cfg.redis_url,
+                                                            .database_url = cfg.database_url,
+                                                            .queues = w.queues,
+                                                            .scaling = cfg.scaling},
+                                  worker);
     }
     worker.Run();
     exit_code = 0;

@@ -15,7 +15,8 @@ namespace email = handlers::email;
 
 constexpr const char* kPageHead =
     "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-    "<meta name=\"viewport\" content=\"width=device-width\"><title>Unsubscribe</title></head><body>";
+    "<meta name=\"viewport\" "
+    "content=\"width=device-width\"><title>Unsubscribe</title></head><body>";
 constexpr const char* kPageTail = "</body></html>";
 
 void Page(httplib::Response& res, int status, const std::string& body) {
@@ -43,19 +44,6 @@ std::optional<email::UnsubscribeSubject> Verify(const email::EmailSettings& sett
 }
 }  // namespace
 
-std::string UnsubscribePath(const std::string& base_url) {
-  std::string path = "/unsubscribe";
-  auto scheme = base_url.find("://");
-  if (scheme != std::string::npos) {
-    auto slash = base_url.find('/', scheme + 3);
-    if (slash != std::string::npos) {
-      path = base_url.substr(slash, base_url.find_first_of("?#", slash) - slash);
-    }
-  }
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  return path == "/" || path.empty() ? "/unsubscribe" : path;
-}
-
 UnsubscribeServer::UnsubscribeServer(UnsubscribeServerOptions options)
     : options_(std::move(options)), path_(UnsubscribePath(options_.email.unsubscribe_base_url)) {
   auto server = std::make_unique<httplib::Server>();
@@ -68,7 +56,8 @@ UnsubscribeServer::UnsubscribeServer(UnsubscribeServerOptions options)
        "default-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
   });
   server->set_payload_max_length(4096);  // "List-Unsubscribe=One-Click" is all a client sends
-  const std::string pattern = std::regex_replace(path_, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)");
+  const std::string pattern =
+      std::regex_replace(path_, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)");
   const std::string with_token = pattern + "/([A-Za-z0-9_.-]{1,2048})";
 
   auto confirm = [this](const httplib::Request& req, httplib::Response& res) {
@@ -94,18 +83,19 @@ UnsubscribeServer::UnsubscribeServer(UnsubscribeServerOptions options)
   server->Get(with_token, confirm);
   server->Post(pattern, unsubscribe);
   server->Post(with_token, unsubscribe);
-  server->set_exception_handler([](const httplib::Request& req, httplib::Response& res,
-                                   std::exception_ptr ep) {
-    std::string what = "unknown error";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    log::Error("unsubscribe request failed", {{"path", req.path}, {"error", log::MaskSecrets(what)}});
-    Page(res, 503, "<p>Something went wrong. Please try again in a few minutes.</p>");
-  });
+  server->set_exception_handler(
+      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown error";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        log::Error("unsubscribe request failed",
+                   {{"path", req.path}, {"error", log::MaskSecrets(what)}});
+        Page(res, 503, "<p>Something went wrong. Please try again in a few minutes.</p>");
+      });
   listener_ = std::make_unique<Listener>(std::move(server), ParseListenAddress(options_.listen));
   log::Info("unsubscribe endpoint listening", {{"url", listener_->url() + path_}});
 }

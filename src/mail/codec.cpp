@@ -1,9 +1,9 @@
 #include "mail/codec.hpp"
 
-#include <openssl/evp.h>
-
 #include <array>
 #include <stdexcept>
+
+#include "core/digest.hpp"
 
 namespace postwork::mail {
 namespace {
@@ -102,15 +102,8 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   return out;
 }
 
-std::string Sha256(std::string_view bytes) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int len = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &len, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("SHA-256 digest failed");
-  }
-  return std::string(reinterpret_cast<const char*>(digest.data()), len);
-}
+std::string Sha256(std::string_view bytes) { return core::Sha256(bytes); }
 
-std::string Sha256Hex(std::string_view bytes) { return HexEncode(Sha256(bytes)); }
+std::string Sha256Hex(std::string_view bytes) { return core::Sha256Hex(bytes); }
 
 }  // namespace postwork::mail

@@ -15,11 +15,6 @@ using webhook::CurlEasy;
 // Bounds memory when a server streams an endless response.
 constexpr size_t kMaxTranscriptBytes = 16 * 1024 * 1024;
 
-void EnsureCurlGlobalInit() {
-  static const CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-  (void)rc;
-}
-
 bool IsHostName(std::string_view host) {
   return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ||
@@ -164,7 +159,7 @@ struct ImapClient::Impl {
 };
 
 ImapClient::ImapClient(ImapSettings settings) : impl_(std::make_unique<Impl>()) {
-  EnsureCurlGlobalInit();
+  webhook::EnsureCurlGlobalInit();  // failure shows as curl_easy_init failing
   impl_->settings = std::move(settings);
   impl_->curl.reset(curl_easy_init());
   if (!impl_->curl) throw ImapError("IMAP: curl_easy_init failed", true);

@@ -10,17 +10,31 @@
 #include "mail/codec.hpp"
 #include "mail/gmime_util.hpp"
 #include "mail/mail_error.hpp"
+#include "mail/mail_module.hpp"
 #include "mail/template.hpp"
 
 namespace postwork::mail {
 namespace {
 
 // Headers the builder sets itself or that would change routing or structure.
-constexpr std::array<std::string_view, 18> kReservedHeaders = {
-    "from",        "to",          "cc",         "bcc",          "subject",
-    "date",        "message-id",  "mime-version", "in-reply-to", "references",
-    "reply-to",    "sender",      "return-path", "received",    "list-unsubscribe",
-    "list-unsubscribe-post", "content-type", "content-transfer-encoding"};
+constexpr std::array<std::string_view, 18> kReservedHeaders = {"from",
+                                                               "to",
+                                                               "cc",
+                                                               "bcc",
+                                                               "subject",
+                                                               "date",
+                                                               "message-id",
+                                                               "mime-version",
+                                                               "in-reply-to",
+                                                               "references",
+                                                               "reply-to",
+                                                               "sender",
+                                                               "return-path",
+                                                               "received",
+                                                               "list-unsubscribe",
+                                                               "list-unsubscribe-post",
+                                                               "content-type",
+                                                               "content-transfer-encoding"};
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -35,14 +49,13 @@ void CheckAddress(std::string_view address, std::string_view role) {
 
 // RFC 5322 field-name: printable ASCII except ':'.
 void CheckHeaderName(std::string_view name) {
-  bool ok = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return c > 0x20 && c < 0x7f && c != ':';
-  });
+  bool ok = !name.empty() && std::all_of(name.begin(), name.end(),
+                                         [](char c) { return c > 0x20 && c < 0x7f && c != ':'; });
   if (!ok) throw MimeError("invalid header name");
   std::string lower = Lower(name);
-  bool reserved = lower.rfind("content-", 0) == 0 ||
-                  std::find(kReservedHeaders.begin(), kReservedHeaders.end(), lower) !=
-                      kReservedHeaders.end();
+  bool reserved =
+      lower.rfind("content-", 0) == 0 ||
+      std::find(kReservedHeaders.begin(), kReservedHeaders.end(), lower) != kReservedHeaders.end();
   if (reserved) throw MimeError("header " + std::string(name) + " is set by the builder");
 }
 
@@ -86,8 +99,8 @@ gmime::Ptr<GMimeObject> TextPart(const char* subtype, const std::string& body) {
   std::string unix_body = ToUnixNewlines(body);
   // Not g_mime_text_part_set_text(): it would transcode to the "best" legacy
   // charset; we always send UTF-8.
-  gmime::Ptr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(unix_body.data(),
-                                                                   unix_body.size()));
+  gmime::Ptr<GMimeStream> stream(
+      g_mime_stream_mem_new_with_buffer(unix_body.data(), unix_body.size()));
   gmime::Ptr<GMimeDataWrapper> content(
       g_mime_data_wrapper_new_with_stream(stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
   g_mime_part_set_content(GMIME_PART(part.get()), content.get());
@@ -112,8 +125,8 @@ gmime::Ptr<GMimeObject> Body(const OutgoingMessage& m) {
 
 void AddMailbox(GMimeMessage* msg, GMimeAddressType type, const Mailbox& mb) {
   std::string name = HeaderSafe(mb.name);
-  InternetAddress* ia = internet_address_mailbox_new(name.empty() ? nullptr : name.c_str(),
-                                                     mb.address.c_str());
+  InternetAddress* ia =
+      internet_address_mailbox_new(name.empty() ? nullptr : name.c_str(), mb.address.c_str());
   // UTF-8 encoded words rather than GMime's guess at a legacy charset.
   internet_address_set_charset(ia, "utf-8");
   internet_address_list_add(g_mime_message_get_addresses(msg, type), ia);
@@ -126,7 +139,7 @@ void SetHeader(GMimeMessage* msg, const char* name, const std::string& value) {
 
 }  // namespace
 
-BuiltMessage BuildMessage(const OutgoingMessage& m) {
+BuiltMessage gmime::BuildMessage(const OutgoingMessage& m) {
   gmime::EnsureInit();
   CheckAddress(m.from.address, "From");
   CheckAddress(m.to.address, "To");
@@ -141,7 +154,8 @@ BuiltMessage BuildMessage(const OutgoingMessage& m) {
   gmime::Ptr<GMimeMessage> msg(g_mime_message_new(FALSE));
   AddMailbox(msg.get(), GMIME_ADDRESS_TYPE_FROM, m.from);
   AddMailbox(msg.get(), GMIME_ADDRESS_TYPE_TO, m.to);
-  if (!m.reply_to.empty()) AddMailbox(msg.get(), GMIME_ADDRESS_TYPE_REPLY_TO, {.address = m.reply_to});
+  if (!m.reply_to.empty())
+    AddMailbox(msg.get(), GMIME_ADDRESS_TYPE_REPLY_TO, {.address = m.reply_to});
   g_mime_message_set_subject(msg.get(), HeaderSafe(m.subject).c_str(), "utf-8");
 
   auto when = m.date.value_or(std::chrono::system_clock::now());

@@ -7,6 +7,7 @@
 #include "mail/codec.hpp"
 #include "mail/gmime_util.hpp"
 #include "mail/mail_error.hpp"
+#include "mail/mail_module.hpp"
 
 namespace postwork::mail {
 namespace {
@@ -38,7 +39,8 @@ void PrecheckPartCount(std::string_view raw, const ParseLimits& limits) {
   long count = 0;
   size_t pos = 0;
   while (pos < raw.size()) {
-    if (raw.size() - pos >= kField.size() && EqualsIgnoreCase(raw.substr(pos, kField.size()), kField)) {
+    if (raw.size() - pos >= kField.size() &&
+        EqualsIgnoreCase(raw.substr(pos, kField.size()), kField)) {
       if (++count > limits.max_parts) TooManyParts(limits);
     }
     size_t nl = raw.find('\n', pos);
@@ -53,8 +55,8 @@ std::string EnsureUtf8(std::string text) {
   if (g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr)) return text;
   for (const char* from : {"WINDOWS-1252", "ISO-8859-1"}) {
     gsize written = 0;
-    gmime::CString converted(g_convert(text.data(), static_cast<gssize>(text.size()), "UTF-8",
-                                       from, nullptr, &written, nullptr));
+    gmime::CString converted(g_convert(text.data(), static_cast<gssize>(text.size()), "UTF-8", from,
+                                       nullptr, &written, nullptr));
     if (converted) return std::string(converted.get(), written);
   }
   return text;
@@ -66,9 +68,9 @@ std::vector<Mailbox> Addresses(InternetAddressList* list) {
   for (int i = 0; i < internet_address_list_length(list); ++i) {
     InternetAddress* ia = internet_address_list_get_address(list, i);
     if (INTERNET_ADDRESS_IS_MAILBOX(ia)) {
-      out.push_back({.address = gmime::Str(internet_address_mailbox_get_addr(
-                         INTERNET_ADDRESS_MAILBOX(ia))),
-                     .name = gmime::Str(internet_address_get_name(ia))});
+      out.push_back(
+          {.address = gmime::Str(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia))),
+           .name = gmime::Str(internet_address_get_name(ia))});
     } else if (INTERNET_ADDRESS_IS_GROUP(ia)) {
       auto members = Addresses(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(ia)));
       out.insert(out.end(), members.begin(), members.end());
@@ -133,9 +135,11 @@ class Walker {
       GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
       if (!embedded) {
         if (in_report && inner != nullptr && out_.returned_headers.empty()) {
-          out_.returned_headers = gmime::TakeString(g_mime_object_get_headers(GMIME_OBJECT(inner), nullptr));
+          out_.returned_headers =
+              gmime::TakeString(g_mime_object_get_headers(GMIME_OBJECT(inner), nullptr));
         }
-        AddAttachment(object, inner != nullptr ? gmime::Serialize(GMIME_OBJECT(inner), nullptr) : "");
+        AddAttachment(object,
+                      inner != nullptr ? gmime::Serialize(GMIME_OBJECT(inner), nullptr) : "");
       }
       if (inner != nullptr && inner->mime_part != nullptr) {
         Walk(inner->mime_part, depth + 1, /*embedded=*/true, /*in_report=*/false);
@@ -149,7 +153,8 @@ class Walker {
   void Leaf(GMimePart* part, bool in_report) {
     GMimeObject* object = GMIME_OBJECT(part);
     std::string type = ContentTypeOf(object);
-    if (in_report && (type == "message/delivery-status" || type == "message/global-delivery-status")) {
+    if (in_report &&
+        (type == "message/delivery-status" || type == "message/global-delivery-status")) {
       if (out_.delivery_status.empty()) out_.delivery_status = gmime::PartContentBytes(part);
       return;
     }
@@ -172,14 +177,14 @@ class Walker {
   void AddAttachment(GMimeObject* object, std::string data) {
     const char* disposition = g_mime_object_get_disposition(object);
     std::string content_id = gmime::Str(g_mime_object_get_content_id(object));
-    const char* filename = GMIME_IS_PART(object) ? g_mime_part_get_filename(GMIME_PART(object))
-                                                 : nullptr;
+    const char* filename =
+        GMIME_IS_PART(object) ? g_mime_part_get_filename(GMIME_PART(object)) : nullptr;
     if (filename == nullptr) {
       GMimeContentDisposition* cd = g_mime_object_get_content_disposition(object);
       if (cd != nullptr) filename = g_mime_content_disposition_get_parameter(cd, "filename");
     }
-    bool is_inline = disposition != nullptr ? EqualsIgnoreCase(disposition, "inline")
-                                            : !content_id.empty();
+    bool is_inline =
+        disposition != nullptr ? EqualsIgnoreCase(disposition, "inline") : !content_id.empty();
     std::string digest = Sha256Hex(data);
     out_.attachments.push_back({.filename = gmime::Str(filename),
                                 .content_type = ContentTypeOf(object),
@@ -196,14 +201,7 @@ class Walker {
 
 }  // namespace
 
-std::optional<std::string> ParsedMessage::FindHeader(std::string_view name) const {
-  for (const Header& h : headers) {
-    if (EqualsIgnoreCase(h.name, name)) return h.value;
-  }
-  return std::nullopt;
-}
-
-ParsedMessage ParseMessage(std::string_view raw, const ParseLimits& limits) {
+ParsedMessage gmime::ParseMessage(std::string_view raw, const ParseLimits& limits) {
   gmime::EnsureInit();
   if (raw.size() > limits.max_size) {
     throw MimeError("message rejected: " + std::to_string(raw.size()) + " bytes exceeds " +

@@ -8,6 +8,7 @@
 
 #include "mail/address.hpp"
 #include "mail/mail_error.hpp"
+#include "webhook/curl_handles.hpp"
 
 namespace postwork::mail {
 namespace {
@@ -24,11 +25,6 @@ struct CurlSlistFree {
   void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
 };
 using CurlSlist = std::unique_ptr<curl_slist, CurlSlistFree>;
-
-void EnsureCurlGlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 bool IsHostChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
@@ -74,7 +70,9 @@ struct SmtpClient::Impl {
     return RedactSecret(std::move(text), settings.password);
   }
 
-  std::string Where() const { return "SMTP " + settings.host + ":" + std::to_string(settings.port); }
+  std::string Where() const {
+    return "SMTP " + settings.host + ":" + std::to_string(settings.port);
+  }
 
   // The reply that ended a failed transaction: the last 4xx/5xx line. Not
   // simply the last line, because after a failure curl closes the connection
@@ -114,7 +112,8 @@ struct SmtpClient::Impl {
   }
 
   void Configure() {
-    if (!IsHostName(settings.host)) Fail("invalid host name", false, SmtpFailure::kProtocol, 0, false);
+    if (!IsHostName(settings.host))
+      Fail("invalid host name", false, SmtpFailure::kProtocol, 0, false);
     if (!settings.helo_domain.empty() && !IsHostName(settings.helo_domain)) {
       Fail("invalid HELO domain", false, SmtpFailure::kProtocol, 0, false);
     }
@@ -129,9 +128,10 @@ struct SmtpClient::Impl {
     curl_easy_setopt(c, CURLOPT_VERBOSE, 0L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer);
-    curl_easy_setopt(c, CURLOPT_USE_SSL, settings.security == SmtpSecurity::kStartTls
-                                             ? static_cast<long>(CURLUSESSL_ALL)
-                                             : static_cast<long>(CURLUSESSL_NONE));
+    curl_easy_setopt(c, CURLOPT_USE_SSL,
+                     settings.security == SmtpSecurity::kStartTls
+                         ? static_cast<long>(CURLUSESSL_ALL)
+                         : static_cast<long>(CURLUSESSL_NONE));
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, settings.verify_peer ? 1L : 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, settings.verify_peer ? 2L : 0L);
     if (!settings.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, settings.ca_file.c_str());
@@ -139,7 +139,8 @@ struct SmtpClient::Impl {
       curl_easy_setopt(c, CURLOPT_USERNAME, settings.username.c_str());
       curl_easy_setopt(c, CURLOPT_PASSWORD, settings.password.c_str());
     }
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings.connect_timeout.count()));
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(settings.connect_timeout.count()));
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(settings.timeout.count()));
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
     // SMTP server replies arrive through the header callback, so the final
@@ -196,7 +197,7 @@ struct SmtpClient::Impl {
 };
 
 SmtpClient::SmtpClient(SmtpSettings settings) : impl_(std::make_unique<Impl>()) {
-  EnsureCurlGlobalInit();
+  webhook::EnsureCurlGlobalInit();  // failure shows as curl_easy_init failing
   impl_->settings = std::move(settings);
   impl_->curl.reset(curl_easy_init());
   if (!impl_->curl) {
@@ -211,8 +212,8 @@ SmtpClient& SmtpClient::operator=(SmtpClient&&) noexcept = default;
 
 long SmtpClient::connections_opened() const noexcept { return impl_->connections; }
 
-SmtpResult SmtpClient::Send(std::string_view envelope_from, const std::vector<std::string>& recipients,
-                            std::string_view message) {
+SmtpResult SmtpClient::Send(std::string_view envelope_from,
+                            const std::vector<std::string>& recipients, std::string_view message) {
   Impl& s = *impl_;
   s.reply_lines.clear();
   s.error_buffer[0] = '\0';
@@ -224,7 +225,8 @@ SmtpResult SmtpClient::Send(std::string_view envelope_from, const std::vector<st
   if (recipients.empty()) s.Fail("no recipients", false, SmtpFailure::kProtocol, 0, false);
   CurlSlist rcpt;
   for (const std::string& r : recipients) {
-    if (!IsValidAddress(r)) s.Fail("invalid recipient address", false, SmtpFailure::kProtocol, 0, false);
+    if (!IsValidAddress(r))
+      s.Fail("invalid recipient address", false, SmtpFailure::kProtocol, 0, false);
     curl_slist* next = curl_slist_append(rcpt.get(), ("<" + r + ">").c_str());
     if (next == nullptr) s.Fail("out of memory", true, SmtpFailure::kProtocol, 0, false);
     rcpt.release();

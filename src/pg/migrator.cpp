@@ -1,12 +1,9 @@
 #include "pg/migrator.hpp"
 
-#include <openssl/sha.h>
-
-#include "core/hex.hpp"
-
 #include <algorithm>
 #include <map>
 
+#include "core/digest.hpp"
 #include "postwork/error.hpp"
 
 namespace postwork::embedded {
@@ -17,12 +14,6 @@ namespace postwork::pg {
 namespace {
 // An arbitrary constant that names "postwork migrations" for pg_advisory_lock.
 constexpr const char* kLockId = "7261901337";
-
-std::string Sha256Hex(std::string_view text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  return core::HexEncode({reinterpret_cast<const char*>(digest), sizeof(digest)});
-}
 }  // namespace
 
 std::vector<Migration> EmbeddedMigrations() {
@@ -32,7 +23,7 @@ std::vector<Migration> EmbeddedMigrations() {
     m.name = file.substr(0, file.rfind(".sql"));
     m.version = std::stoi(m.name.substr(0, m.name.find('_')));
     m.sql = std::string(body);
-    m.checksum = Sha256Hex(body);
+    m.checksum = core::Sha256Hex(body);
     out.push_back(std::move(m));
   }
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.version < b.version; });
@@ -87,8 +78,8 @@ void Migrator::Verify(const std::vector<MigrationState>&, int newest_applied) {
   int newest_known = migrations_.empty() ? 0 : migrations_.back().version;
   if (newest_applied > newest_known) {
     throw ConfigError("the database schema is at version " + std::to_string(newest_applied) +
-                      " but this postwork binary knows only up to " +
-                      std::to_string(newest_known) + "; upgrade postwork");
+                      " but this postwork binary knows only up to " + std::to_string(newest_known) +
+                      "; upgrade postwork");
   }
 }
 

@@ -1,12 +1,10 @@
 #include "redis/scripts.hpp"
 
-#include <openssl/sha.h>
-
-#include "core/hex.hpp"
-
 #include <map>
 #include <mutex>
 #include <stdexcept>
+
+#include "core/digest.hpp"
 
 namespace postwork::embedded {
 const std::map<std::string, std::string_view>& lua_scripts();
@@ -14,12 +12,6 @@ const std::map<std::string, std::string_view>& lua_scripts();
 
 namespace postwork::redis {
 namespace {
-std::string Sha1Hex(std::string_view text) {
-  unsigned char digest[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  return core::HexEncode({reinterpret_cast<const char*>(digest), sizeof(digest)});
-}
-
 const std::map<std::string, Script, std::less<>>& AllScripts() {
   static const auto* scripts = [] {
     auto* m = new std::map<std::string, Script, std::less<>>();
@@ -37,7 +29,7 @@ const std::map<std::string, Script, std::less<>>& AllScripts() {
         body.replace(at, end - at, std::string(it->second));
       }
       std::string name = file.substr(0, file.rfind(".lua"));
-      (*m)[name] = Script{.name = name, .body = body, .sha1 = Sha1Hex(body)};
+      (*m)[name] = Script{.name = name, .body = body, .sha1 = core::Sha1Hex(body)};
     }
     return m;
   }();

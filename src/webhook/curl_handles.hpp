@@ -22,6 +22,14 @@ struct CurlStringDeleter {
   void operator()(char* text) const noexcept { curl_free(text); }
 };
 
+// curl_global_init, once per process, by the first user of libcurl (webhook
+// delivery, SMTP, IMAP) rather than at start-up: it initialises OpenSSL
+// (loading its configuration and error strings), which a worker that sends
+// nothing need not pay for. It stays initialised for the life of the process:
+// cleanup at exit would race with any transfer still running on a detached
+// thread. False when it failed.
+bool EnsureCurlGlobalInit();
+
 using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
 using CurlSlist = std::unique_ptr<curl_slist, CurlSlistDeleter>;
 using CurlUrl = std::unique_ptr<CURLU, CurlUrlDeleter>;

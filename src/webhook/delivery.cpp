@@ -14,14 +14,6 @@
 namespace postwork::webhook {
 namespace {
 
-// libcurl must be initialised once before handles are used from several
-// threads. It stays initialised for the life of the process: cleanup at exit
-// would race with any delivery still running on a detached thread.
-void EnsureCurlInitialised() {
-  static const CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-  if (rc != CURLE_OK) throw std::runtime_error("curl_global_init failed");
-}
-
 struct ResponseSink {
   std::string body;
   std::size_t cap = 0;
@@ -45,9 +37,8 @@ std::size_t WriteResponse(char* data, std::size_t size, std::size_t count, void*
 
 // Values go into request headers verbatim, so CR/LF would inject headers.
 bool IsHeaderSafe(std::string_view value) {
-  return !value.empty() && std::none_of(value.begin(), value.end(), [](unsigned char c) {
-    return c < 0x20 || c == 0x7f;
-  });
+  return !value.empty() && std::none_of(value.begin(), value.end(),
+                                        [](unsigned char c) { return c < 0x20 || c == 0x7f; });
 }
 
 DeliveryResult Failure(DeliveryKind kind, std::string error) {
@@ -107,7 +98,6 @@ WebhookSender::WebhookSender(SenderOptions options)
     throw std::invalid_argument("webhook timeout must be positive");
   }
   if (!options_.clock) throw std::invalid_argument("webhook sender needs a clock");
-  EnsureCurlInitialised();
 }
 
 DeliveryResult WebhookSender::Deliver(const Endpoint& endpoint, const Event& event) const {
@@ -130,8 +120,8 @@ DeliveryResult WebhookSender::Deliver(const Endpoint& endpoint, const Event& eve
     const DeliveryKind kind = decision.status == GuardStatus::kResolveFailed
                                   ? DeliveryKind::kRetry
                                   : DeliveryKind::kPermanent;
-    spdlog::warn("webhook {}: endpoint not contacted ({}): {}", event.id,
-                 ToString(decision.status), decision.reason);
+    spdlog::warn("webhook {}: endpoint not contacted ({}): {}", event.id, ToString(decision.status),
+                 decision.reason);
     return Failure(kind, std::move(decision.reason));
   }
   const PinnedTarget& target = *decision.target;
@@ -150,12 +140,16 @@ DeliveryResult WebhookSender::Deliver(const Endpoint& endpoint, const Event& eve
       "Expect:",
   };
   for (const std::string& line : header_lines) {
-    if (!AppendToSlist(headers, line.c_str())) return Failure(DeliveryKind::kRetry, "out of memory");
+    if (!AppendToSlist(headers, line.c_str()))
+      return Failure(DeliveryKind::kRetry, "out of memory");
   }
   CurlSlist connect_to;
   const std::string pin = target.CurlConnectTo();
-  if (!AppendToSlist(connect_to, pin.c_str())) return Failure(DeliveryKind::kRetry, "out of memory");
+  if (!AppendToSlist(connect_to, pin.c_str()))
+    return Failure(DeliveryKind::kRetry, "out of memory");
 
+  if (!EnsureCurlGlobalInit())
+    return Failure(DeliveryKind::kRetry, "libcurl cannot be initialised");
   CurlEasy curl(curl_easy_init());
   if (!curl) return Failure(DeliveryKind::kRetry, "cannot create HTTP handle");
 

@@ -198,5 +198,26 @@ TEST_F(WorkerHttpTest, MetricsCountOutcomesTimeJobsAndShowDepths) {
   }
 }
 
+// The HTTP servers are in postwork-http.so next to the binary
+// (app/module_loader.hpp): a binary installed without it says which file is
+// missing where, and exits non-zero; it never crashes.
+TEST(WorkerHttpModule, WithoutTheModuleTheWorkerNamesTheMissingFile) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("postwork-no-modules-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(POSTWORK_BINARY, dir / "postwork",
+                             std::filesystem::copy_options::overwrite_existing);
+  auto [rc, out] = RunCommand({(dir / "postwork").string(), "worker", "--queues",
+                               "queue:diagnostic", "--http", "127.0.0.1:0"},
+                              {"POSTWORK_REDIS_URL=" + Servers().redis_url,
+                               "POSTWORK_DATABASE_URL=" + Servers().database_url});
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(
+      out.find("postwork-http.so is missing: expected at " + (dir / "postwork-http.so").string()),
+      std::string::npos)
+      << out;
+}
+
 }  // namespace
 }  // namespace postwork::testing
