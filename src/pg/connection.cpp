@@ -71,8 +71,17 @@ void Connection::EnsureConnected() {
   // connect_timeout keeps an unreachable server from hanging a worker.
   std::string connect = std::to_string(timeouts_.connect_seconds);
   std::string unacknowledged = std::to_string(timeouts_.unacknowledged_ms);
-  std::vector<const char*> keys = {"dbname", "connect_timeout", "application_name"};
-  std::vector<const char*> values = {url_.c_str(), connect.c_str(), "postwork"};
+  std::vector<const char*> keys, values;
+  // GSSAPI encryption only when asked for (gssencmode in the URL, which
+  // overrides this entry, or PGGSSENCMODE): libpq's default "prefer" starts
+  // Kerberos on every connection attempt just to look for credentials
+  // (docs/decisions.md).
+  if (std::getenv("PGGSSENCMODE") == nullptr) {
+    keys.push_back("gssencmode");
+    values.push_back("disable");
+  }
+  for (const char* k : {"dbname", "connect_timeout", "application_name"}) keys.push_back(k);
+  for (const char* v : {url_.c_str(), connect.c_str(), "postwork"}) values.push_back(v);
   if (timeouts_.unacknowledged_ms > 0) {  // else whatever the URL says
     keys.push_back("tcp_user_timeout");
     values.push_back(unacknowledged.c_str());

@@ -96,5 +96,17 @@ TEST_F(MigrateTest, UnreachableServerGetsOneClearLine) {
   EXPECT_NE(out.find("PostgreSQL"), std::string::npos) << out;
 }
 
+TEST_F(MigrateTest, GssEncryptionOnlyWhenTheUrlAsksForIt) {
+  // By default no GSSAPI encryption is attempted (the private server has none).
+  pg::Connection plain(Servers().database_url);
+  EXPECT_EQ(plain.Exec("SELECT 1").Get(0, 0), "1");
+  // The URL's own gssencmode wins over the default: the server offers no
+  // GSSAPI encryption, so "require" cannot connect.
+  const std::string& base = Servers().database_url;
+  std::string url = base + (base.find('?') == std::string::npos ? "?" : "&") + "gssencmode=require";
+  pg::Connection required(url);
+  EXPECT_THROW(required.Exec("SELECT 1"), UnavailableError);
+}
+
 }  // namespace
 }  // namespace postwork::testing
