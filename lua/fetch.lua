@@ -104,6 +104,15 @@ for qi = 6, #KEYS do
     total = total + #items
   end
 end
+-- Hash fields an entry changes beyond the lease's own: NONE (shared, never
+-- written) for this system's own entries, so the common case builds no table.
+local NONE = {}
+local function with(fields, field, value)
+  if fields == NONE then fields = {} end
+  fields[#fields + 1] = field
+  fields[#fields + 1] = value
+  return fields
+end
 local out, n = {}, 0
 local leases = {}
 local leased_now = {}
@@ -170,28 +179,13 @@ for _, group in ipairs(items_by_queue) do
       local token = string.format('%d', next_token)
       -- A foreign producer's entry, or one whose hash says otherwise: the hash
       -- takes the entry as it runs. This system's own entries (the common
-      -- case) change none of these, and skip building an argument table.
-      local fields = nil
-      if h[5] ~= queue or h[4] ~= raw or (attempts ~= '' and attempts ~= h[2])
-        or (max_attempts ~= '' and max_attempts ~= h[3]) then
-        fields = { key, 'status', 'processing', 'worker_id', worker, 'started_at', at,
-          'lease_token', token, 'updated_at', at }
-        if h[5] ~= queue then
-          fields[#fields + 1] = 'queue'
-          fields[#fields + 1] = queue
-        end
-        if h[4] ~= raw then
-          fields[#fields + 1] = 'envelope'
-          fields[#fields + 1] = raw
-        end
-        if attempts ~= '' and attempts ~= h[2] then
-          fields[#fields + 1] = 'attempt_count'
-          fields[#fields + 1] = attempts
-        end
-        if max_attempts ~= '' and max_attempts ~= h[3] then
-          fields[#fields + 1] = 'max_attempts'
-          fields[#fields + 1] = max_attempts
-        end
+      -- case) change none of these and build no table.
+      local extra = NONE
+      if h[5] ~= queue then extra = with(extra, 'queue', queue) end
+      if h[4] ~= raw then extra = with(extra, 'envelope', raw) end
+      if attempts ~= '' and attempts ~= h[2] then extra = with(extra, 'attempt_count', attempts) end
+      if max_attempts ~= '' and max_attempts ~= h[3] then
+        extra = with(extra, 'max_attempts', max_attempts)
       end
       if h[1] and h[1] ~= 'queued' then
         -- Seen before in another state: it may carry a TTL (a finished job's
@@ -204,12 +198,8 @@ for _, group in ipairs(items_by_queue) do
         -- job must not run twice. Jobs never scheduled skip the ZREM.
         redis.call('ZREM', KEYS[1], id)
       end
-      if fields then
-        redis.call('HSET', unpack(fields))
-      else
-        redis.call('HSET', key, 'status', 'processing', 'worker_id', worker, 'started_at', at,
-          'lease_token', token, 'updated_at', at)
-      end
+      redis.call('HSET', key, 'status', 'processing', 'worker_id', worker, 'started_at', at,
+        'lease_token', token, 'updated_at', at, unpack(extra))
       -- The lease's member carries its fencing token ("<token>:<id>"), so
       -- finish proves the lease with the member alone; one ZADD per batch.
       leases[#leases + 1] = deadline

@@ -18,11 +18,8 @@ std::vector<std::string> WorkerArgv(const WorkerProcessOptions& options) {
     std::istringstream words(wrap);
     for (std::string w; words >> w;) argv.push_back(w);
   }
-  for (std::string a :
-       {options.binary, std::string("worker"), std::string("--queues"), options.queue,
-        std::string("--concurrency"), std::to_string(options.concurrency)}) {
-    argv.push_back(std::move(a));
-  }
+  argv.insert(argv.end(), {options.binary, "worker", "--queues", options.queue, "--concurrency",
+                           std::to_string(options.concurrency)});
   return argv;
 }
 
