@@ -158,7 +158,6 @@ void Worker::FetchLoop() {
   std::mt19937_64 rng(std::random_device{}());
   auto max_attempts = [this](const std::string& q) { return MaxAttemptsFor(q); };
   fetching_ = true;
-  bool orphans_possible = false;
   // Leases held: running, waiting for a slot (at most one fetch's batch: a
   // fetch happens only when a slot is free), or finished and waiting for the
   // completer's PostgreSQL and Redis writes. The allowance for the last kind
@@ -189,16 +188,22 @@ void Worker::FetchLoop() {
     free = std::min(room, options_.batch_size);
     FetchResult fetched;
     int64_t now = clock_.NowMs();
-    try {
-      if (orphans_possible) {
-        std::vector<std::string> held;
-        for (const auto& [id, token] : in_flight_.Leases()) held.push_back(id);
+    if (broker.orphans_possible()) {
+      // Only on the shards where a fetch failed. One that is still down keeps
+      // its mark and never holds up fetching from the others (the fetch below
+      // reports the outage; a lease it cannot release expires and is
+      // reclaimed).
+      std::vector<std::string> held;
+      for (const auto& [id, token] : in_flight_.Leases()) held.push_back(id);
+      try {
         if (int64_t n = broker.ReleaseOrphans(options_.id, held, now); n > 0) {
           log::Warn("put back jobs leased by a fetch whose reply was lost",
                     {{"worker_id", options_.id}, {"jobs", std::to_string(n)}});
         }
-        orphans_possible = false;
+      } catch (const std::exception&) {
       }
+    }
+    try {
       fetched = broker.Fetch(options_.id, OrderForFetch(options_.queues, options_.order, rng), free,
                              now + options_.lease_seconds * 1000LL, now, max_attempts);
       redis_outage.Succeeded();
@@ -206,8 +211,7 @@ void Worker::FetchLoop() {
       // UnavailableError is an outage; anything else (a script error) is
       // logged the same way and retried: a worker never dies of a bad reply.
       ++stats_.redis_errors;
-      fetching_ = false;
-      orphans_possible = true;  // the fetch may have run without us seeing its reply
+      fetching_ = false;  // the broker marks the shards whose reply may be lost
       std::unique_lock lock(stop_mu_);
       stop_cv_.wait_for(lock, redis_outage.Failed(e.what()), [&] { return stop_.load(); });
       continue;

@@ -3,8 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pwd.h>
-#include <sys/socket.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -67,35 +67,66 @@ bool SmtpGreets(int port) {
 RedisServer::RedisServer(RedisServerOptions options) : options_(std::move(options)) {}
 RedisServer::~RedisServer() { Stop(); }
 
+// A port from FreePort() is free when picked, not when the server binds it: a
+// server started in parallel may take it first. Then our server exits, and
+// until it does a ping would reach the other one. So a server counts as up
+// only when the one answering is ours (its pid, its socket directory), and a
+// port Start picked is picked again when it was lost that way.
+constexpr int kPortAttempts = 5;
+
 void RedisServer::Start() {
   fs::create_directories(options_.dir);
-  if (options_.port == 0) options_.port = FreePort();
-  std::vector<std::string> argv = {"redis-server",  "--port",        std::to_string(options_.port),
-                                   "--bind",        "127.0.0.1",     "--dir",
-                                   options_.dir.string(), "--save",  "",
-                                   "--daemonize",   "no",            "--appendonly",
-                                   options_.append_only ? "yes" : "no", "--appendfsync", "everysec"};
+  if (options_.port == 0) auto_port_ = true;
+  for (int attempt = 1;; ++attempt) {
+    if (auto_port_ && (options_.port == 0 || attempt > 1)) options_.port = FreePort();
+    if (StartOnce()) {
+      auto_port_ = false;  // a restart keeps the port its clients know
+      return;
+    }
+    if (!auto_port_ || attempt == kPortAttempts) {
+      throw std::runtime_error("redis-server did not start on port " +
+                               std::to_string(options_.port) + ": " +
+                               ReadTail(options_.dir / "redis.log"));
+    }
+  }
+}
+
+bool RedisServer::StartOnce() {
+  std::vector<std::string> argv = {"redis-server",
+                                   "--port",
+                                   std::to_string(options_.port),
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--dir",
+                                   options_.dir.string(),
+                                   "--save",
+                                   "",
+                                   "--daemonize",
+                                   "no",
+                                   "--appendonly",
+                                   options_.append_only ? "yes" : "no",
+                                   "--appendfsync",
+                                   "everysec"};
   if (!options_.password.empty()) argv.insert(argv.end(), {"--requirepass", options_.password});
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
   auto log = options_.dir / "redis.log";
   process_ = ChildProcess(SpawnOptions{.argv = argv, .log_file = log.string()});
   redis::RedisUrl url = redis::ParseRedisUrl(this->url());
+  const std::string ours = "process_id:" + std::to_string(process_.pid()) + "\r";
   bool up = WaitUntil(
       [&] {
         if (!process_.Running()) return true;
         try {
           redis::Connection conn(url, std::chrono::milliseconds(500));
-          conn.Ping();
-          return true;
+          return conn.Command({"INFO", "server"}).str.find(ours) != std::string::npos;
         } catch (const std::exception&) {
           return false;
         }
       },
       std::chrono::seconds(20));
-  if (!up || !process_.Running()) {
-    throw std::runtime_error("redis-server did not start on port " +
-                             std::to_string(options_.port) + ": " + ReadTail(log));
-  }
+  if (up && process_.Running()) return true;
+  process_.Stop(std::chrono::seconds(5), SIGKILL);
+  return false;
 }
 
 void RedisServer::Stop() { process_.Stop(std::chrono::seconds(10)); }
@@ -136,43 +167,66 @@ void PostgresServer::InitDb() {
 
 void PostgresServer::Start() {
   if (!fs::exists(options_.data_dir / "PG_VERSION")) InitDb();
-  if (options_.port == 0) options_.port = FreePort();
+  if (options_.port == 0) auto_port_ = true;
+  for (int attempt = 1;; ++attempt) {
+    if (auto_port_ && (options_.port == 0 || attempt > 1)) options_.port = FreePort();
+    if (StartOnce()) {
+      auto_port_ = false;  // a restart keeps the port its clients know
+      break;
+    }
+    if (!auto_port_ || attempt == kPortAttempts) {
+      throw std::runtime_error("postgres did not start on port " + std::to_string(options_.port) +
+                               ": " + ReadTail(options_.data_dir.parent_path() / "postgres.log"));
+    }
+  }
+  pg::Connection admin(url("postgres"));
+  auto r = admin.Exec("SELECT 1 FROM pg_database WHERE datname = $1", {options_.database});
+  if (r.rows() == 0) admin.Exec("CREATE DATABASE \"" + options_.database + "\"");
+}
+
+bool PostgresServer::StartOnce() {
   auto log = options_.data_dir.parent_path() / "postgres.log";
-  std::vector<std::string> argv = {
-      (bin_dir_ / "postgres").string(), "-D", options_.data_dir.string(), "-p",
-      std::to_string(options_.port), "-c", "listen_addresses=127.0.0.1", "-c",
-      "unix_socket_directories=" + options_.data_dir.string(), "-c",
-      std::string("fsync=") + (options_.fsync ? "on" : "off"), "-c", "max_connections=300",
-      "-c", "shared_buffers=128MB"};
+  const std::string sockets = options_.data_dir.string();
+  std::vector<std::string> argv = {(bin_dir_ / "postgres").string(),
+                                   "-D",
+                                   options_.data_dir.string(),
+                                   "-p",
+                                   std::to_string(options_.port),
+                                   "-c",
+                                   "listen_addresses=127.0.0.1",
+                                   "-c",
+                                   "unix_socket_directories=" + sockets,
+                                   "-c",
+                                   std::string("fsync=") + (options_.fsync ? "on" : "off"),
+                                   "-c",
+                                   "max_connections=300",
+                                   "-c",
+                                   "shared_buffers=128MB"};
   for (const auto& setting : options_.settings) {
     argv.push_back("-c");
     argv.push_back(setting);
   }
-  process_ = ChildProcess(SpawnOptions{
-      .argv = argv,
-      .log_file = log.string(),
-      .uid = uid_,
-      .gid = gid_,
-      .parent_death_signal = SIGQUIT});  // PostgreSQL's immediate shutdown
+  process_ = ChildProcess(
+      SpawnOptions{.argv = argv,
+                   .log_file = log.string(),
+                   .uid = uid_,
+                   .gid = gid_,
+                   .parent_death_signal = SIGQUIT});  // PostgreSQL's immediate shutdown
   bool up = WaitUntil(
       [&] {
         if (!process_.Running()) return true;
         try {
           pg::Connection conn(url("postgres"));
-          conn.Ping();
-          return true;
+          // Ours, not another server that holds the port we were given.
+          return conn.Exec("SHOW unix_socket_directories").Get(0, 0) == sockets;
         } catch (const std::exception&) {
           return false;
         }
       },
       std::chrono::seconds(60));
-  if (!up || !process_.Running()) {
-    throw std::runtime_error("postgres did not start on port " + std::to_string(options_.port) +
-                             ": " + ReadTail(log));
-  }
-  pg::Connection admin(url("postgres"));
-  auto r = admin.Exec("SELECT 1 FROM pg_database WHERE datname = $1", {options_.database});
-  if (r.rows() == 0) admin.Exec("CREATE DATABASE \"" + options_.database + "\"");
+  if (up && process_.Running()) return true;
+  process_.Stop(std::chrono::seconds(5), SIGKILL);
+  return false;
 }
 
 // SIGINT = PostgreSQL's "fast" shutdown: clean, without waiting for clients.
@@ -229,9 +283,10 @@ void SmtpSinkServer::Start() {
   bool up = WaitUntil([&] { return !process_.Running() || SmtpGreets(options_.port); },
                       std::chrono::seconds(20));
   if (!up || !process_.Running()) {
-    throw std::runtime_error("the SMTP sink (python3 -m aiosmtpd, package python3-aiosmtpd) did "
-                             "not start on port " + std::to_string(options_.port) + ": " +
-                             ReadTail(log));
+    throw std::runtime_error(
+        "the SMTP sink (python3 -m aiosmtpd, package python3-aiosmtpd) did "
+        "not start on port " +
+        std::to_string(options_.port) + ": " + ReadTail(log));
   }
 }
 

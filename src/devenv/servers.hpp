@@ -36,8 +36,10 @@ class RedisServer {
   pid_t pid() const { return process_.pid(); }
 
  private:
+  bool StartOnce();  // false: the port was taken before the server bound it
   RedisServerOptions options_;
   ChildProcess process_;
+  bool auto_port_ = false;  // picked by Start (may be picked again until it binds)
 };
 
 struct PostgresServerOptions {
@@ -65,8 +67,10 @@ class PostgresServer {
 
  private:
   void InitDb();
+  bool StartOnce();  // false: the port was taken before the server bound it
   PostgresServerOptions options_;
   ChildProcess process_;
+  bool auto_port_ = false;  // picked by Start (may be picked again until it binds)
   std::filesystem::path bin_dir_;
   std::optional<uid_t> uid_;
   std::optional<gid_t> gid_;
@@ -88,7 +92,7 @@ struct SmtpSinkOptions {
   // Created; the Maildir, the root of the Maildirs, or (kCountOnly) the
   // folder of the count file.
   std::filesystem::path maildir;
-  int port = 0;                   // 0 = a free port
+  int port = 0;  // 0 = a free port
   Delivery delivery = Delivery::kSingleMaildir;
 };
 

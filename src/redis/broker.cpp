@@ -70,7 +70,7 @@ struct Broker::Waiters {
   }
 };
 
-Broker::Broker(RedisUrl url) : conn_(url), map_(url) {
+Broker::Broker(RedisUrl url) : conn_(url), map_(url), orphans_(map_.size(), 0) {
   for (size_t i = 1; i < map_.size(); ++i) {
     others_.push_back(std::make_unique<Connection>(map_.url(i)));
   }
@@ -131,7 +131,12 @@ core::FetchResult Broker::Fetch(const std::string& worker_id,
                                 int64_t lease_deadline_ms, int64_t now_ms,
                                 const std::function<int(const std::string&)>& default_max) {
   if (map_.size() == 1) {
-    return FetchOn(conn_, worker_id, queues, max_jobs, lease_deadline_ms, now_ms, default_max);
+    try {
+      return FetchOn(conn_, worker_id, queues, max_jobs, lease_deadline_ms, now_ms, default_max);
+    } catch (const std::exception&) {
+      orphans_[0] = 1;
+      throw;
+    }
   }
   // Run by run in the order given (strict priority holds across shards). A
   // shard that is down is skipped while another one serves: its error is
@@ -149,6 +154,7 @@ core::FetchResult Broker::Fetch(const std::string& worker_id,
         out.next_scheduled_ms = r.next_scheduled_ms;
       }
     } catch (const std::exception&) {
+      orphans_[index] = 1;
       if (!error) error = std::current_exception();
     }
   }
@@ -304,13 +310,27 @@ int64_t Broker::ReleaseOrphans(const std::string& worker_id, const std::vector<s
   args.insert(args.end(), held.begin(), held.end());
   // Ids of other shards are simply absent from a shard's leases.
   int64_t released = 0;
+  bool any_ok = false;
+  std::exception_ptr error;
   for (size_t i = 0; i < map_.size(); ++i) {
-    released += shard(i)
-                    .Eval(GetScript("release_orphans"),
-                          {std::string(keys::kLeases), std::string(keys::kWake)}, args)
-                    .AsInt();
+    if (!orphans_[i]) continue;
+    try {
+      released += shard(i)
+                      .Eval(GetScript("release_orphans"),
+                            {std::string(keys::kLeases), std::string(keys::kWake)}, args)
+                      .AsInt();
+      orphans_[i] = 0;
+      any_ok = true;
+    } catch (const std::exception&) {
+      if (!error) error = std::current_exception();
+    }
   }
+  if (error && !any_ok) std::rethrow_exception(error);
   return released;
+}
+
+bool Broker::orphans_possible() const {
+  return std::find(orphans_.begin(), orphans_.end(), 1) != orphans_.end();
 }
 
 std::vector<core::ReclaimedJob> Broker::Reclaim(int64_t now_ms, int limit, int64_t terminal_ttl_s,

@@ -60,8 +60,14 @@ class Broker {
   // queue (needed only when sharded; missing = the default Redis).
   std::vector<std::string> Renew(const std::vector<std::pair<std::string, int64_t>>& held,
                                  int64_t deadline_ms, const std::vector<std::string>& queues = {});
-  // Puts back jobs leased to `worker_id` that it does not hold (a fetch whose
-  // reply was lost). Returns how many.
+  // A fetch that failed may have leased jobs whose reply was lost: true until
+  // ReleaseOrphans has run on every shard where one failed.
+  bool orphans_possible() const;
+  // Puts back jobs leased to `worker_id` that it does not hold, on the shards
+  // where a fetch failed since the last release there. Returns how many. A
+  // shard that is still down keeps its mark and is retried at the next call;
+  // the others are not held up by it (its error is rethrown only when every
+  // marked shard failed).
   int64_t ReleaseOrphans(const std::string& worker_id, const std::vector<std::string>& held,
                          int64_t now_ms);
   std::vector<core::ReclaimedJob> Reclaim(int64_t now_ms, int limit, int64_t terminal_ttl_s,
@@ -115,6 +121,7 @@ class Broker {
   Connection conn_;
   ShardMap map_;
   std::vector<std::unique_ptr<Connection>> others_;  // shard i at i - 1
+  std::vector<char> orphans_;  // shard i had a fetch fail since its last release
   std::unique_ptr<Waiters> waiters_;
 };
 

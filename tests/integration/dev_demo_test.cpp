@@ -57,18 +57,7 @@ size_t CampaignMessages(const fs::path& root) {
 
 class DevDemoTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/postwork-dev-demo-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                              fs::perms::others_read | fs::perms::others_exec);
-    ::unsetenv("POSTWORK_SECRET_KEY");
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  void SetUp() override { ::unsetenv("POSTWORK_SECRET_KEY"); }
   // Starts `postwork dev`, waits for the demo to finish, and returns the
   // database URL it printed. The process is left running in `dev`.
   std::string RunUntilDone(devenv::ChildProcess& dev, const fs::path& log, int done_lines) {
@@ -88,7 +77,7 @@ class DevDemoTest : public ::testing::Test {
     EXPECT_TRUE(done && dev.Running()) << Slurp(log.string());
     return LastMatch(Slurp(log.string()), R"(postgresql://\S+/postwork)", 0);
   }
-  fs::path dir_;
+  ScratchDir dir_{"dev-demo"};
 };
 
 TEST_F(DevDemoTest, SendsTheCampaignToItsSinkAndProcessesRepliesAndBounces) {

@@ -43,17 +43,7 @@ std::string Slurp(const fs::path& file) {
 
 class SecretLeakTest : public EmailTest {
  protected:
-  void SetUp() override {
-    EmailTest::SetUp();
-    char tmpl[] = "/tmp/postwork-leak-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                              fs::perms::others_read | fs::perms::others_exec);
-  }
   void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
     ::unsetenv("POSTWORK_DASHBOARD_TOKEN");
     ::unsetenv("POSTWORK_UNSUBSCRIBE_SECRET");
   }
@@ -75,7 +65,7 @@ class SecretLeakTest : public EmailTest {
       EXPECT_EQ(text.find(needle), std::string::npos) << name << " appears in " << where;
     }
   }
-  fs::path dir_;
+  ScratchDir dir_{"leak"};
 };
 
 TEST_F(SecretLeakTest, NoSecretInAnyLogOutputApiResponseOrStoredRow) {
@@ -106,8 +96,8 @@ TEST_F(SecretLeakTest, NoSecretInAnyLogOutputApiResponseOrStoredRow) {
   }
   ::setenv("POSTWORK_UNSUBSCRIBE_SECRET", kUnsubscribeSecret, 1);
   ::setenv("POSTWORK_DASHBOARD_TOKEN", kDashboardToken, 1);
-  std::vector<std::string> common = {"--config", config.string(), "--redis-url", redis_url,
-                                     "--database-url", pg_url, "--log-level", "debug"};
+  std::vector<std::string> common = {"--config",       config.string(), "--redis-url", redis_url,
+                                     "--database-url", pg_url,          "--log-level", "debug"};
   auto args = [&](std::vector<std::string> rest) {
     std::vector<std::string> all = common;
     all.insert(all.end(), rest.begin(), rest.end());
@@ -119,17 +109,17 @@ TEST_F(SecretLeakTest, NoSecretInAnyLogOutputApiResponseOrStoredRow) {
   auto worker = StartPostwork(args({"worker", "--queues", "email-sending,diagnostic", "--http",
                                     "127.0.0.1:" + std::to_string(worker_port)}),
                               worker_log.string());
-  auto dashboard = StartPostwork(
-      args({"dashboard", "--listen", "127.0.0.1:" + std::to_string(dashboard_port)}),
-      dashboard_log.string());
+  auto dashboard =
+      StartPostwork(args({"dashboard", "--listen", "127.0.0.1:" + std::to_string(dashboard_port)}),
+                    dashboard_log.string());
 
   Client producer(ClientOptions{.redis_url = redis_url, .database_url = pg_url});
-  auto ok = producer.Enqueue("email-sending",
-                             {{"campaign_id", good_campaign}, {"recipient_id", lead_a}},
-                             {.tenant_id = "t1"});
-  auto refused = producer.Enqueue("email-sending",
-                                  {{"campaign_id", bad_campaign}, {"recipient_id", lead_b}},
-                                  {.max_attempts = 2, .tenant_id = "t1"});
+  auto ok =
+      producer.Enqueue("email-sending", {{"campaign_id", good_campaign}, {"recipient_id", lead_a}},
+                       {.tenant_id = "t1"});
+  auto refused =
+      producer.Enqueue("email-sending", {{"campaign_id", bad_campaign}, {"recipient_id", lead_b}},
+                       {.max_attempts = 2, .tenant_id = "t1"});
   auto failing = producer.Enqueue("diagnostic", {{"fail_attempts", 5}, {"permanent", true}});
   ASSERT_TRUE(WaitStatus(ok.id, "completed", 60s))
       << QueryValue("SELECT last_error FROM jobs WHERE id = $1", {ok.id}) << Slurp(worker_log);
@@ -153,32 +143,40 @@ TEST_F(SecretLeakTest, NoSecretInAnyLogOutputApiResponseOrStoredRow) {
   httplib::Client dash("127.0.0.1", dashboard_port);
   httplib::Headers auth = {{"Authorization", std::string("Bearer ") + kDashboardToken}};
   ASSERT_TRUE(WaitFor([&] { return static_cast<bool>(dash.Get("/api/overview", auth)); }));
-  for (const std::string& path : std::vector<std::string>{"/api/overview", "/api/queues", "/api/workers", "/api/jobs",
-                           "/api/jobs?status=failed", "/api/stats/history", "/api/campaigns",
-                           "/api/jobs/" + ok.id, "/api/jobs/" + refused.id}) {
+  for (const std::string& path :
+       std::vector<std::string>{"/api/overview", "/api/queues", "/api/workers", "/api/jobs",
+                                "/api/jobs?status=failed", "/api/stats/history", "/api/campaigns",
+                                "/api/jobs/" + ok.id, "/api/jobs/" + refused.id}) {
     auto res = dash.Get(path, auth);
     ASSERT_TRUE(res) << path;
     ExpectClean("dashboard " + path, res->body);
   }
   // Every CLI view.
-  std::vector<std::vector<std::string>> views = {
-      {"stats"},          {"stats", "--json"},
-      {"workers"},        {"workers", "--json"},
-      {"jobs", "list"},   {"jobs", "list", "--json"},
-      {"jobs", "show", ok.id}, {"jobs", "show", refused.id}, {"jobs", "show", failing.id},
-      {"dlq", "list"},    {"accounts", "list"}, {"accounts", "list", "--json"},
-      {"secrets", "status"}, {"migrate", "status"}};
+  std::vector<std::vector<std::string>> views = {{"stats"},
+                                                 {"stats", "--json"},
+                                                 {"workers"},
+                                                 {"workers", "--json"},
+                                                 {"jobs", "list"},
+                                                 {"jobs", "list", "--json"},
+                                                 {"jobs", "show", ok.id},
+                                                 {"jobs", "show", refused.id},
+                                                 {"jobs", "show", failing.id},
+                                                 {"dlq", "list"},
+                                                 {"accounts", "list"},
+                                                 {"accounts", "list", "--json"},
+                                                 {"secrets", "status"},
+                                                 {"migrate", "status"}};
   for (const auto& view : views) {
     auto [code, out] = RunPostwork(args(view));
     EXPECT_EQ(code, 0) << view[0] << ": " << out;
     ExpectClean("postwork " + view[0] + (view.size() > 1 ? " " + view[1] : ""), out);
   }
   // Error paths that print a URL: an unreachable Redis and PostgreSQL.
-  for (const auto& bad_args :
-       std::vector<std::vector<std::string>>{
+  for (const auto& bad_args : std::vector<std::vector<std::string>>{
            {"--redis-url", "redis://:" + std::string(kRedisPassword) + "@127.0.0.1:1", "stats"},
            {"--database-url",
-            "postgresql://postwork:" + std::string(kPgPassword) + "@127.0.0.1:1/x", "jobs", "list"}}) {
+            "postgresql://postwork:" + std::string(kPgPassword) + "@127.0.0.1:1/x", "jobs",
+            "list"}}) {
     auto [code, out] = RunPostwork(bad_args);
     EXPECT_NE(code, 0);
     ExpectClean("an unreachable-server error", out);

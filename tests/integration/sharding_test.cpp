@@ -136,6 +136,12 @@ TEST_F(ShardingTest, AShardThatIsDownDoesNotStopTheOthers) {
       log.string());
   // Recorded in PostgreSQL, not queued: the reconciler pushes it later.
   client.Enqueue("diagnostic", {{"record", true}});
+  // The worker has already failed a fetch on the shard that is down (and may
+  // hold orphan leases there it cannot release): it must still serve the
+  // other shard.
+  ASSERT_TRUE(
+      WaitFor([&] { return Slurp(log.string()).find("unavailable") != std::string::npos; }, 30s))
+      << Slurp(log.string());
   client.Enqueue("analytics:daily-aggregate", {{"date", "2026-01-03"}});
   ASSERT_TRUE(WaitFor(
       [&] {

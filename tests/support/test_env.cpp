@@ -4,12 +4,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "devenv/servers.hpp"
@@ -26,7 +28,16 @@ struct State {
   fs::path own_dir;
   std::string admin_url;
   std::string db_name;
+  std::string redis_base;
+  std::string redis_claim;  // the db-0 key that reserves our Redis database
   ~State() {
+    if (!redis_claim.empty()) {
+      try {
+        redis::Connection conn(redis::ParseRedisUrl(redis_base));
+        conn.Command({"DEL", redis_claim});
+      } catch (...) {
+      }
+    }
     if (!db_name.empty()) {
       try {
         pg::Connection admin(admin_url);
@@ -83,12 +94,31 @@ State& Init() {
       state.admin_url = state.own_pg->url("postgres");
     }
     if (state.admin_url.empty()) state.admin_url = database_url;
-    // A Redis database of our own: a counter in db 0 hands out 1..15.
+    // A Redis database of our own, reserved in db 0 for as long as this
+    // process runs (test binaries run in parallel and a long one must not
+    // share its database with a later one). The reservation expires after an
+    // hour in case this process dies without releasing it.
     {
       redis::Connection conn(redis::ParseRedisUrl(redis_base));
-      int64_t n = conn.Command({"INCR", "postwork:test:db-counter"}).AsInt();
+      int databases = 16;
+      if (auto v = conn.Command({"CONFIG", "GET", "databases"}); v.elements.size() == 2) {
+        databases = std::max(2, std::atoi(v.elements[1].str.c_str()));
+      }
       auto url = redis::ParseRedisUrl(redis_base);
-      url.db = static_cast<int>(1 + (n - 1) % 15);
+      url.db = 0;
+      std::string me = std::to_string(::getpid());
+      for (int db = 1; db < databases && url.db == 0; ++db) {
+        std::string key = "postwork:test:db:" + std::to_string(db);
+        if (!conn.Command({"SET", key, me, "NX", "EX", "3600"}).is_nil()) {
+          url.db = db;
+          state.redis_claim = key;
+        }
+      }
+      if (url.db == 0) {
+        throw std::runtime_error("every Redis database of " + redis_base +
+                                 " is reserved by a running test binary");
+      }
+      state.redis_base = redis_base;
       state.servers.redis_url =
           "redis://" + url.host + ":" + std::to_string(url.port) + "/" + std::to_string(url.db);
       redis::Connection mine(redis::ParseRedisUrl(state.servers.redis_url));
@@ -180,6 +210,21 @@ std::string Slurp(const std::string& file) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+ScratchDir::ScratchDir(const std::string& tag) {
+  std::string tmpl = "/tmp/postwork-" + tag + "-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    throw std::runtime_error("cannot create a scratch folder " + tmpl);
+  }
+  path_ = tmpl;
+  fs::permissions(path_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec);
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
 }
 
 }  // namespace postwork::testing

@@ -4,6 +4,7 @@
 // each test binary gets a fresh database and a Redis database of its own.
 // Run directly, a binary starts private servers by itself.
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -48,5 +49,20 @@ redis::Connection& Redis();
 
 // A whole file's text ("" when it cannot be read), e.g. a worker's log.
 std::string Slurp(const std::string& file);
+
+// A folder /tmp/postwork-<tag>-XXXXXX, readable by the unprivileged user
+// PostgreSQL runs as when the tests run as root; removed with its contents.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& tag);
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 }  // namespace postwork::testing
