@@ -2,6 +2,7 @@
 // worker` child process drains queue:diagnostic no-op jobs; the window
 // (window.hpp) opens once the warm-up jobs are acknowledged and closes when
 // the last one is.
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <mutex>
@@ -48,9 +49,13 @@ RunResult RunLatency(const BenchEnv& env, const ScenarioSpec& spec) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   // Producers: single Enqueue calls on a fixed schedule (not back to back), so
-  // the offered load is steady. Each call waits for its own fsync'd commit
-  // (a few ms on a VM disk), so one thread per 50 jobs/s keeps the schedule.
-  const int kProducers = std::clamp(spec.rate / 50, 4, 32);
+  // the offered load is steady. A call (fsync'd commit + push) takes about
+  // 1 ms, so 4 producer connections keep a 1,000 jobs/s schedule with room for
+  // a 4 ms stall. More of them do not: measured on the 2-core VM, 20 producers
+  // overshoot the rate by 12-15% after every stall and their commits queue up
+  // behind each other (enqueue call p99 20-40 ms against 4-7 ms with 2-8
+  // producers; docs/benchmarks.md). BullMQ's producer is one connection.
+  const int kProducers = 4;
   const int64_t total = spec.warmup + spec.jobs;
   const auto interval = std::chrono::nanoseconds(1'000'000'000LL / std::max(1, spec.rate));
   std::vector<std::unique_ptr<Client>> clients;
@@ -60,14 +65,24 @@ RunResult RunLatency(const BenchEnv& env, const ScenarioSpec& spec) {
   }
   std::mutex error_mu;
   std::exception_ptr error;
+  // Per job: how long its Enqueue call took (PostgreSQL commit + Redis push)
+  // and how late the call began against its slot in the schedule: where the
+  // enqueue-to-start time goes when the tail is long.
+  std::vector<double> call_ms(static_cast<size_t>(total)), late_ms(static_cast<size_t>(total));
   const auto start = Clock::now() + std::chrono::milliseconds(20);
   std::vector<std::thread> producers;
   for (int p = 0; p < kProducers; ++p) {
     producers.emplace_back([&, p] {
       try {
         for (int64_t i = p; i < total; i += kProducers) {
-          std::this_thread::sleep_until(start + interval * i);
+          const auto slot = start + interval * i;
+          std::this_thread::sleep_until(slot);
+          const auto t0 = Clock::now();
           clients[static_cast<size_t>(p)]->Enqueue(kQueue, nlohmann::json::object());
+          call_ms[static_cast<size_t>(i)] =
+              std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+          late_ms[static_cast<size_t>(i)] =
+              std::chrono::duration<double, std::milli>(t0 - slot).count();
         }
       } catch (...) {
         std::lock_guard lock(error_mu);
@@ -106,6 +121,16 @@ RunResult RunLatency(const BenchEnv& env, const ScenarioSpec& spec) {
   out.p999_ms = std::stod(r.Get(0, 2));
   out.detail["latency_samples"] = r.GetInt(0, 3);
   out.detail["offered_rate"] = spec.rate;
+  auto percentiles = [&](std::vector<double> v) {
+    v.erase(v.begin(), v.begin() + std::min<int64_t>(spec.warmup, static_cast<int64_t>(v.size())));
+    std::sort(v.begin(), v.end());
+    auto at = [&](double q) {
+      return v.empty() ? 0.0 : v[std::min(v.size() - 1, static_cast<size_t>(q * v.size()))];
+    };
+    return nlohmann::json{{"p50", at(0.5)}, {"p99", at(0.99)}, {"p999", at(0.999)}};
+  };
+  out.detail["enqueue_call_ms"] = percentiles(call_ms);
+  out.detail["producer_late_ms"] = percentiles(late_ms);
   return out;
 }
 
