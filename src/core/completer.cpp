@@ -5,6 +5,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "app/log.hpp"
 #include "postwork/error.hpp"
@@ -73,19 +74,25 @@ void Completer::AckLoop() {
     std::vector<FinishRecord> batch;
     {
       std::unique_lock lock(ack_mu_);
-      ack_cv_.wait(lock, [&] { return ack_stopping_ || !acks_.empty(); });
-      if (acks_.empty()) return;  // stopping, nothing left
+      if (deferred_.empty()) {
+        ack_cv_.wait(lock, [&] { return ack_stopping_ || !acks_.empty(); });
+        if (acks_.empty()) return;  // stopping, nothing left
+      } else {
+        // Refused acknowledgements wait for their retry; newer batches (of
+        // shards that answer) go ahead meanwhile.
+        ack_cv_.wait_until(lock, retry_at_, [&] { return !acks_.empty(); });
+        if (std::chrono::steady_clock::now() >= retry_at_) batch = std::exchange(deferred_, {});
+      }
       // Everything recorded meanwhile goes in one script call.
-      batch = std::move(acks_.front());
-      acks_.pop_front();
       while (!acks_.empty() && batch.size() < options_.max_batch) {
         for (auto& r : acks_.front()) batch.push_back(std::move(r));
         acks_.pop_front();
       }
     }
-    AckRedis(batch);
+    if (batch.empty()) continue;
+    size_t settled = AckRedis(batch);
     std::lock_guard lock(ack_mu_);
-    acks_pending_ -= batch.size();
+    acks_pending_ -= settled;
   }
 }
 
@@ -268,32 +275,49 @@ void Completer::Flush(std::vector<FinishRecord>& batch) {
   ack_cv_.notify_one();
 }
 
-void Completer::AckRedis(std::vector<FinishRecord>& batch) {
-  while (true) {
-    try {
-      auto fenced = broker_.Finish(batch, clock_.NowMs(), options_.terminal_ttl_s);
-      redis_outage_.Succeeded();
-      std::set<std::string> fenced_ids(fenced.begin(), fenced.end());
-      for (const auto& r : batch) {
-        if (fenced_ids.count(r.id)) {
-          log::Warn("late outcome rejected: the lease had moved to another worker",
-                    {{"worker_id", options_.worker_id}, {"job_id", r.id}});
-        } else {
-          Count(r);
-        }
+void Completer::Defer(std::vector<FinishRecord> records, const std::string& error) {
+  ++stats_.redis_errors;
+  for (auto& r : records) deferred_.push_back(std::move(r));
+  retry_at_ = std::chrono::steady_clock::now() + redis_outage_.Failed(error);
+}
+
+size_t Completer::AckRedis(std::vector<FinishRecord>& batch) {
+  std::vector<FinishRecord> unfinished;
+  try {
+    auto fenced = broker_.Finish(batch, clock_.NowMs(), options_.terminal_ttl_s, &unfinished);
+    std::set<std::string> fenced_ids(fenced.begin(), fenced.end());
+    std::set<std::pair<std::string, int64_t>> refused;
+    for (const auto& r : unfinished) refused.emplace(r.id, r.token);
+    std::vector<FinishRecord> settled;
+    settled.reserve(batch.size() - unfinished.size());
+    for (auto& r : batch) {
+      if (!refused.empty() && refused.count({r.id, r.token})) continue;
+      if (fenced_ids.count(r.id)) {
+        log::Warn("late outcome rejected: the lease had moved to another worker",
+                  {{"worker_id", options_.worker_id}, {"job_id", r.id}});
+      } else {
+        Count(r);
       }
-      ReleaseHeld(batch);
-      return;
-    } catch (const UnavailableError& e) {
-      ++stats_.redis_errors;
-      std::this_thread::sleep_for(redis_outage_.Failed(e.what()));
-    } catch (const std::exception& e) {
-      ++stats_.redis_errors;
-      log::Error("acknowledging job outcomes in Redis failed",
-                 {{"worker_id", options_.worker_id}, {"error", e.what()}});
-      ReleaseHeld(batch);
-      return;
+      settled.push_back(std::move(r));
     }
+    ReleaseHeld(settled);
+    if (unfinished.empty()) {
+      redis_outage_.Succeeded();
+    } else {
+      // Some shards answered, one did not: its records wait, the others are done.
+      Defer(std::move(unfinished),
+            "a Redis shard refused " + std::to_string(refused.size()) + " acknowledgements");
+    }
+    return settled.size();
+  } catch (const UnavailableError& e) {
+    Defer(std::move(batch), e.what());
+    return 0;
+  } catch (const std::exception& e) {
+    ++stats_.redis_errors;
+    log::Error("acknowledging job outcomes in Redis failed",
+               {{"worker_id", options_.worker_id}, {"error", e.what()}});
+    ReleaseHeld(batch);
+    return batch.size();
   }
 }
 

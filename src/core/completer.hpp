@@ -47,7 +47,9 @@ class Completer {
   void Run();
   void AckLoop();
   void Flush(std::vector<FinishRecord>& batch);
-  void AckRedis(std::vector<FinishRecord>& batch);
+  // Returns how many records it settled; the others wait in deferred_.
+  size_t AckRedis(std::vector<FinishRecord>& batch);
+  void Defer(std::vector<FinishRecord> records, const std::string& error);
   void WritePostgres(std::vector<FinishRecord>& batch);
   void WriteRunningMarks();
   void Count(const FinishRecord& r);
@@ -72,6 +74,10 @@ class Completer {
   std::deque<std::vector<FinishRecord>> acks_;
   size_t acks_pending_ = 0;  // records queued or being acknowledged
   bool ack_stopping_ = false;
+  // Acknowledgements a Redis (or one shard of several) refused, retried at
+  // retry_at_ while newer batches go ahead. Touched by the acker thread only.
+  std::vector<FinishRecord> deferred_;
+  std::chrono::steady_clock::time_point retry_at_{};
   std::thread acker_;
 };
 

@@ -25,6 +25,9 @@ void Worker::MaintenanceLoop() {
   redis::Broker broker(redis::ParseRedisUrl(options_.redis_url));
   pg::JobStore store(options_.database_url);
   OutageTracker redis_outage("Redis (maintenance)", options_.id, /*quiet=*/true);
+  // Renewals have their own: one shard down fails them while the rest of the
+  // maintenance step goes on.
+  OutageTracker renew_outage("Redis (lease renewals)", options_.id);
   std::unique_ptr<Client> client;
   std::vector<CronState> cron;
   // Catch up on a tick missed in the last hour (e.g. no worker ran at 00:15);
@@ -49,6 +52,8 @@ void Worker::MaintenanceLoop() {
 
   while (!stop_) {
     int64_t now = clock_.NowMs();
+    // Renewals first, on their own: a Redis that fails them (one shard down)
+    // must not hold up the reclaims and heartbeats below.
     try {
       if (now - last_renew >= renew_every) {
         auto held = in_flight_.Leases();
@@ -60,7 +65,10 @@ void Worker::MaintenanceLoop() {
             queues.push_back(h ? h->job.queue : std::string());
           }
         }
-        auto lost = broker.Renew(held, deadline, queues);
+        // A shard that is down keeps its leases' local deadlines: they are
+        // renewed there once it answers again; the other shards' are renewed now.
+        std::vector<std::string> not_renewed;
+        auto lost = broker.Renew(held, deadline, queues, &not_renewed);
         for (const auto& id : lost) {
           auto h = in_flight_.Find(id);
           // An attempt that has already reported its outcome lost nothing: its
@@ -74,12 +82,28 @@ void Worker::MaintenanceLoop() {
                       {{"worker_id", options_.id}, {"job_id", id}});
           }
         }
+        std::set<std::string> stale(not_renewed.begin(), not_renewed.end());
         for (const auto& [id, token] : held) {  // the lost ones are gone by now
+          if (stale.count(id)) continue;
           auto h = in_flight_.Find(id);
           if (h && h->job.token == token) h->lease_deadline_ms = deadline;
         }
         last_renew = now;
+        if (not_renewed.empty()) {
+          renew_outage.Succeeded();
+        } else {
+          ++stats_.redis_errors;
+          renew_outage.Failed(std::to_string(not_renewed.size()) +
+                              " leases on a Redis shard that does not answer were not renewed");
+        }
       }
+    } catch (const UnavailableError& e) {
+      ++stats_.redis_errors;
+      renew_outage.Failed(e.what());
+    } catch (const std::exception& e) {
+      log::Error("renewing leases failed", {{"worker_id", options_.id}, {"error", e.what()}});
+    }
+    try {
       // Execution timeouts: fail the attempt now, ask the handler to stop.
       for (auto& h : in_flight_.All()) {
         if (!h->started || h->timeout_ms <= 0) continue;

@@ -118,7 +118,9 @@ bool RedisServer::StartOnce() {
         if (!process_.Running()) return true;
         try {
           redis::Connection conn(url, std::chrono::milliseconds(500));
-          return conn.Command({"INFO", "server"}).str.find(ours) != std::string::npos;
+          if (conn.Command({"INFO", "server"}).str.find(ours) == std::string::npos) return false;
+          conn.Ping();  // fails while the server still loads its data (LOADING)
+          return true;
         } catch (const std::exception&) {
           return false;
         }

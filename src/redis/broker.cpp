@@ -257,15 +257,29 @@ std::vector<std::string> FinishOn(Connection& conn, const std::vector<core::Fini
 }  // namespace
 
 std::vector<std::string> Broker::Finish(const std::vector<core::FinishRecord>& records,
-                                        int64_t now_ms, int64_t terminal_ttl_s) {
+                                        int64_t now_ms, int64_t terminal_ttl_s,
+                                        std::vector<core::FinishRecord>* unfinished) {
   if (records.empty()) return {};
   std::vector<std::string> fenced;
+  std::exception_ptr error;
+  bool any_ok = false;
   PerShard(
       map_, records, [](const core::FinishRecord& r) { return r.queue; },
       [&](size_t i, const std::vector<core::FinishRecord>& group) {
-        auto f = FinishOn(shard(i), group, now_ms, terminal_ttl_s);
-        fenced.insert(fenced.end(), f.begin(), f.end());
+        try {
+          auto f = FinishOn(shard(i), group, now_ms, terminal_ttl_s);
+          fenced.insert(fenced.end(), f.begin(), f.end());
+          any_ok = true;
+        } catch (const std::exception&) {
+          if (unfinished == nullptr) throw;
+          if (!error) error = std::current_exception();
+          unfinished->insert(unfinished->end(), group.begin(), group.end());
+        }
       });
+  if (error && !any_ok) {
+    unfinished->clear();
+    std::rethrow_exception(error);
+  }
   return fenced;
 }
 
@@ -287,20 +301,31 @@ std::vector<std::string> RenewOn(Connection& conn,
 }  // namespace
 
 std::vector<std::string> Broker::Renew(const std::vector<std::pair<std::string, int64_t>>& held,
-                                       int64_t deadline_ms,
-                                       const std::vector<std::string>& queues) {
+                                       int64_t deadline_ms, const std::vector<std::string>& queues,
+                                       std::vector<std::string>* not_renewed) {
   if (held.empty()) return {};
   if (map_.size() == 1) return RenewOn(conn_, held, deadline_ms);
   std::vector<std::vector<std::pair<std::string, int64_t>>> groups(map_.size());
   for (size_t i = 0; i < held.size(); ++i) {
     groups[i < queues.size() ? map_.ShardOf(queues[i]) : 0].push_back(held[i]);
   }
-  std::vector<std::string> lost;
+  std::vector<std::string> lost, failed;
+  std::exception_ptr error;
+  bool any_ok = false;
   for (size_t i = 0; i < groups.size(); ++i) {
     if (groups[i].empty()) continue;
-    auto l = RenewOn(shard(i), groups[i], deadline_ms);
-    lost.insert(lost.end(), l.begin(), l.end());
+    try {
+      auto l = RenewOn(shard(i), groups[i], deadline_ms);
+      lost.insert(lost.end(), l.begin(), l.end());
+      any_ok = true;
+    } catch (const std::exception&) {
+      if (not_renewed == nullptr) throw;
+      if (!error) error = std::current_exception();
+      for (const auto& [id, token] : groups[i]) failed.push_back(id);
+    }
   }
+  if (error && !any_ok) std::rethrow_exception(error);
+  if (not_renewed) not_renewed->insert(not_renewed->end(), failed.begin(), failed.end());
   return lost;
 }
 

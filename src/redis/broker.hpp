@@ -54,12 +54,19 @@ class Broker {
   // Blocks up to `timeout` for a wake-up token; true if one came.
   bool WaitForWork(std::chrono::milliseconds timeout);
   // Returns the ids that were fenced off (this worker's lease had moved on).
+  // When queues are sharded and some shards fail, `unfinished` (if given)
+  // takes the records of those shards and the others are acknowledged; the
+  // error is rethrown only when every shard involved failed.
   std::vector<std::string> Finish(const std::vector<core::FinishRecord>& records, int64_t now_ms,
-                                  int64_t terminal_ttl_s);
+                                  int64_t terminal_ttl_s,
+                                  std::vector<core::FinishRecord>* unfinished = nullptr);
   // Returns the ids whose lease is no longer ours. `queues[i]` is held[i]'s
   // queue (needed only when sharded; missing = the default Redis).
+  // A shard that fails while others answer puts its ids in `not_renewed` (if
+  // given) instead of failing the call.
   std::vector<std::string> Renew(const std::vector<std::pair<std::string, int64_t>>& held,
-                                 int64_t deadline_ms, const std::vector<std::string>& queues = {});
+                                 int64_t deadline_ms, const std::vector<std::string>& queues = {},
+                                 std::vector<std::string>* not_renewed = nullptr);
   // A fetch that failed may have leased jobs whose reply was lost: true until
   // ReleaseOrphans has run on every shard where one failed.
   bool orphans_possible() const;

@@ -30,7 +30,9 @@ class ShardingTest : public ::testing::Test {
     char tmpl[] = "/tmp/postwork-shards-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    second_ = std::make_unique<devenv::RedisServer>(devenv::RedisServerOptions{.dir = dir_ / "r2"});
+    // Append-only, so a restart of this shard keeps its jobs.
+    second_ = std::make_unique<devenv::RedisServer>(
+        devenv::RedisServerOptions{.dir = dir_ / "r2", .append_only = true});
     second_->Start();
     std::string shards = "diagnostic=" + second_->url();
     ::setenv("POSTWORK_REDIS_SHARDS", shards.c_str(), 1);
@@ -152,6 +154,51 @@ TEST_F(ShardingTest, AShardThatIsDownDoesNotStopTheOthers) {
       30s))
       << Slurp(log.string());
   EXPECT_EQ(QueryValue("SELECT status FROM jobs WHERE queue = 'queue:diagnostic'"), "queued");
+  w.Signal(SIGTERM);
+  EXPECT_EQ(w.Wait(60s), 0) << Slurp(log.string());
+}
+
+TEST_F(ShardingTest, AShardThatGoesDownMidJobHoldsUpOnlyItsOwnJobs) {
+  redis::Connection first(redis::RedisUrl(redis::ParseRedisUrl(Servers().redis_url)));
+  Client client(
+      ClientOptions{.redis_url = Servers().redis_url, .database_url = Servers().database_url});
+  fs::path log = dir_ / "w.log";
+  auto w = StartPostwork({"worker", "--queues", "diagnostic,analytics:daily-aggregate",
+                          "--concurrency", "4", "--lease-seconds", "3"},
+                         log.string());
+  auto slow = client.Enqueue("diagnostic", {{"sleep_ms", 1500}, {"record", true}});
+  auto status = [&](const std::string& id) {
+    return QueryValue("SELECT status FROM jobs WHERE id = $1", {id});
+  };
+  ASSERT_TRUE(WaitFor([&] { return status(slow.id) == "running"; }, 30s)) << Slurp(log.string());
+  second_->Stop();
+  // Its outcome reaches PostgreSQL; its acknowledgement waits for the shard,
+  // and so do its lease renewals.
+  ASSERT_TRUE(WaitFor([&] { return status(slow.id) == "completed"; }, 30s)) << Slurp(log.string());
+  // Meanwhile the default Redis's jobs run and are acknowledged there.
+  for (int d = 1; d <= 3; ++d) {
+    client.Enqueue("analytics:daily-aggregate", {{"date", "2026-02-0" + std::to_string(d)}});
+  }
+  auto done_on_first = [&] {
+    return QueryInt(
+               "SELECT count(*) FROM jobs WHERE queue = 'queue:analytics:daily-aggregate' "
+               "AND id NOT LIKE 'cron:%' AND status = 'completed'") == 3 &&
+           first.Command({"ZCARD", "pw:leases"}).AsInt() == 0;
+  };
+  ASSERT_TRUE(WaitFor(done_on_first, 30s))
+      << first.Command({"ZCARD", "pw:leases"}).AsInt() << " leases on the default Redis\n"
+      << Slurp(log.string());
+  // The shard is back: the acknowledgement it missed goes through.
+  second_->Start();
+  redis::Connection second(redis::RedisUrl{.host = "127.0.0.1", .port = second_->port()});
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return second.Command({"HGET", "job:" + slow.id, "status"}).str == "completed" &&
+               second.Command({"ZCARD", "pw:leases"}).AsInt() == 0;
+      },
+      30s))
+      << Slurp(log.string());
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM job_executions WHERE job_id = $1", {slow.id}), 1);
   w.Signal(SIGTERM);
   EXPECT_EQ(w.Wait(60s), 0) << Slurp(log.string());
 }
