@@ -195,12 +195,9 @@ void Worker::FetchLoop() {
       // reclaimed).
       std::vector<std::string> held;
       for (const auto& [id, token] : in_flight_.Leases()) held.push_back(id);
-      try {
-        if (int64_t n = broker.ReleaseOrphans(options_.id, held, now); n > 0) {
-          log::Warn("put back jobs leased by a fetch whose reply was lost",
-                    {{"worker_id", options_.id}, {"jobs", std::to_string(n)}});
-        }
-      } catch (const std::exception&) {
+      if (int64_t n = broker.ReleaseOrphans(options_.id, held, now); n > 0) {
+        log::Warn("put back jobs leased by a fetch whose reply was lost",
+                  {{"worker_id", options_.id}, {"jobs", std::to_string(n)}});
       }
     }
     try {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <stdexcept>
 
@@ -72,23 +73,36 @@ RedisServer::~RedisServer() { Stop(); }
 // until it does a ping would reach the other one. So a server counts as up
 // only when the one answering is ours (its pid, its socket directory), and a
 // port Start picked is picked again when it was lost that way.
+namespace {
 constexpr int kPortAttempts = 5;
+
+// Runs `start_once` (false: the port was lost) on `port`, picking a free port
+// first when it is 0 and again after each loss, at most kPortAttempts times.
+// `auto_port` remembers that the port was picked here; once a start succeeds
+// it is cleared, so a restart keeps the port its clients know. `failure`
+// describes the last attempt for the error.
+void StartOnAPort(int& port, bool& auto_port, const std::function<bool()>& start_once,
+                  const std::function<std::string()>& failure) {
+  if (port == 0) auto_port = true;
+  for (int attempt = 1;; ++attempt) {
+    if (auto_port && (port == 0 || attempt > 1)) port = FreePort();
+    if (start_once()) {
+      auto_port = false;
+      return;
+    }
+    if (!auto_port || attempt == kPortAttempts) throw std::runtime_error(failure());
+  }
+}
+}  // namespace
 
 void RedisServer::Start() {
   fs::create_directories(options_.dir);
-  if (options_.port == 0) auto_port_ = true;
-  for (int attempt = 1;; ++attempt) {
-    if (auto_port_ && (options_.port == 0 || attempt > 1)) options_.port = FreePort();
-    if (StartOnce()) {
-      auto_port_ = false;  // a restart keeps the port its clients know
-      return;
-    }
-    if (!auto_port_ || attempt == kPortAttempts) {
-      throw std::runtime_error("redis-server did not start on port " +
-                               std::to_string(options_.port) + ": " +
-                               ReadTail(options_.dir / "redis.log"));
-    }
-  }
+  StartOnAPort(
+      options_.port, auto_port_, [this] { return StartOnce(); },
+      [this] {
+        return "redis-server did not start on port " + std::to_string(options_.port) + ": " +
+               ReadTail(options_.dir / "redis.log");
+      });
 }
 
 bool RedisServer::StartOnce() {
@@ -169,18 +183,12 @@ void PostgresServer::InitDb() {
 
 void PostgresServer::Start() {
   if (!fs::exists(options_.data_dir / "PG_VERSION")) InitDb();
-  if (options_.port == 0) auto_port_ = true;
-  for (int attempt = 1;; ++attempt) {
-    if (auto_port_ && (options_.port == 0 || attempt > 1)) options_.port = FreePort();
-    if (StartOnce()) {
-      auto_port_ = false;  // a restart keeps the port its clients know
-      break;
-    }
-    if (!auto_port_ || attempt == kPortAttempts) {
-      throw std::runtime_error("postgres did not start on port " + std::to_string(options_.port) +
-                               ": " + ReadTail(options_.data_dir.parent_path() / "postgres.log"));
-    }
-  }
+  StartOnAPort(
+      options_.port, auto_port_, [this] { return StartOnce(); },
+      [this] {
+        return "postgres did not start on port " + std::to_string(options_.port) + ": " +
+               ReadTail(options_.data_dir.parent_path() / "postgres.log");
+      });
   pg::Connection admin(url("postgres"));
   auto r = admin.Exec("SELECT 1 FROM pg_database WHERE datname = $1", {options_.database});
   if (r.rows() == 0) admin.Exec("CREATE DATABASE \"" + options_.database + "\"");

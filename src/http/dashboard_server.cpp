@@ -9,6 +9,7 @@
 #include "app/log.hpp"
 #include "http/dashboard_api.hpp"
 #include "http/dashboard_auth.hpp"
+#include "http/listener.hpp"
 #include "postwork/error.hpp"
 
 namespace postwork::embedded {
@@ -92,13 +93,7 @@ DashboardServer::DashboardServer(DashboardOptions options) : options_(std::move(
   });
   server->set_exception_handler([](const httplib::Request& req, httplib::Response& res,
                                    std::exception_ptr ep) {
-    std::string what = "unknown error";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
+    std::string what = ExceptionMessage(ep);
     log::Error("dashboard request failed", {{"path", req.path}, {"error", what}});
     res.status = 500;
     res.set_content(nlohmann::json{{"error", log::MaskSecrets(what)}}.dump(), "application/json");

@@ -53,4 +53,14 @@ void Listener::Stop() {
   thread_.join();
 }
 
+std::string ExceptionMessage(std::exception_ptr ep) {
+  try {
+    std::rethrow_exception(ep);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+  }
+  return "unknown error";
+}
+
 }  // namespace postwork::http

@@ -3,6 +3,7 @@
 // binds at construction so the port is known (and errors show) before the
 // caller goes on; stops and joins on destruction.
 #include <atomic>
+#include <exception>
 #include <memory>
 #include <string>
 #include <thread>
@@ -22,6 +23,9 @@ struct ListenAddress {
 ListenAddress ParseListenAddress(const std::string& text);
 // 127.0.0.0/8, ::1 and "localhost".
 bool IsLoopbackHost(const std::string& host);
+// What an HTTP handler threw, for the servers' exception handlers ("unknown
+// error" for something that is not a std::exception).
+std::string ExceptionMessage(std::exception_ptr ep);
 
 class Listener {
  public:

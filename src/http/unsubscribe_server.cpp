@@ -7,6 +7,7 @@
 #include "app/log.hpp"
 #include "handlers/email_common/secrets.hpp"
 #include "handlers/email_common/unsubscribe.hpp"
+#include "http/listener.hpp"
 #include "pg/thread_connection.hpp"
 
 namespace postwork::http {
@@ -85,13 +86,7 @@ UnsubscribeServer::UnsubscribeServer(UnsubscribeServerOptions options)
   server->Post(with_token, unsubscribe);
   server->set_exception_handler(
       [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unknown error";
-        try {
-          std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
+        std::string what = ExceptionMessage(ep);
         log::Error("unsubscribe request failed",
                    {{"path", req.path}, {"error", log::MaskSecrets(what)}});
         Page(res, 503, "<p>Something went wrong. Please try again in a few minutes.</p>");

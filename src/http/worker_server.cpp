@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include "app/log.hpp"
+#include "http/listener.hpp"
 
 namespace postwork::http {
 
@@ -46,13 +47,7 @@ WorkerServer::WorkerServer(WorkerServerOptions options, core::Worker& worker)
   });
   server->set_exception_handler(
       [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unknown error";
-        try {
-          std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
+        std::string what = ExceptionMessage(ep);
         log::Error("worker HTTP request failed", {{"path", req.path}, {"error", what}});
         res.status = 500;
         res.set_content(nlohmann::json{{"error", what}}.dump(), "application/json");

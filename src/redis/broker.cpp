@@ -335,8 +335,6 @@ int64_t Broker::ReleaseOrphans(const std::string& worker_id, const std::vector<s
   args.insert(args.end(), held.begin(), held.end());
   // Ids of other shards are simply absent from a shard's leases.
   int64_t released = 0;
-  bool any_ok = false;
-  std::exception_ptr error;
   for (size_t i = 0; i < map_.size(); ++i) {
     if (!orphans_[i]) continue;
     try {
@@ -345,12 +343,10 @@ int64_t Broker::ReleaseOrphans(const std::string& worker_id, const std::vector<s
                             {std::string(keys::kLeases), std::string(keys::kWake)}, args)
                       .AsInt();
       orphans_[i] = 0;
-      any_ok = true;
     } catch (const std::exception&) {
-      if (!error) error = std::current_exception();
+      // Still marked: retried at the next call.
     }
   }
-  if (error && !any_ok) std::rethrow_exception(error);
   return released;
 }
 

@@ -72,9 +72,8 @@ class Broker {
   bool orphans_possible() const;
   // Puts back jobs leased to `worker_id` that it does not hold, on the shards
   // where a fetch failed since the last release there. Returns how many. A
-  // shard that is still down keeps its mark and is retried at the next call;
-  // the others are not held up by it (its error is rethrown only when every
-  // marked shard failed).
+  // shard that fails keeps its mark and is retried at the next call; it never
+  // holds up the others and never throws (the next fetch reports the outage).
   int64_t ReleaseOrphans(const std::string& worker_id, const std::vector<std::string>& held,
                          int64_t now_ms);
   std::vector<core::ReclaimedJob> Reclaim(int64_t now_ms, int limit, int64_t terminal_ttl_s,
