@@ -3,7 +3,7 @@
 # alternately by postwork and by BullMQ (bench/bullmq/*.js) against the same
 # private Redis (and postwork's private PostgreSQL, fsync on), then the
 # postwork / BullMQ ratios against the targets of issue 7.
-#   bench/compare.sh [--runs N] [--quick] [--scenario NAME] [--json]
+#   bench/compare.sh [--runs N] [--quick] [--scenario NAME] [--payload-bytes N] [--json]
 # BullMQ is installed into bench/.peers (git-ignored) the first time.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -10,15 +10,17 @@ const { Queue } = require('bullmq');
 const c = require('./common');
 
 const { spec } = c;
+// The same payload as the postwork side (src/bench/scenarios.cpp BenchPayload).
+const payload = spec.payloadBytes > 0 ? { body: 'x'.repeat(spec.payloadBytes) } : {};
 
 async function produce(queue, count) {
   if (spec.batch <= 1) {
-    for (let i = 0; i < count; i++) await queue.add('test', {});
+    for (let i = 0; i < count; i++) await queue.add('test', payload);
     return;
   }
   for (let done = 0; done < count; ) {
     const n = Math.min(spec.batch, count - done);
-    await queue.addBulk(Array.from({ length: n }, () => ({ name: 'test', data: {} })));
+    await queue.addBulk(Array.from({ length: n }, () => ({ name: 'test', data: payload })));
     done += n;
   }
 }
@@ -58,7 +60,7 @@ async function drain(queue) {
   const total = spec.warmup + spec.jobs;
   for (let done = 0; done < total; done += 1000) {
     const n = Math.min(1000, total - done);
-    await queue.addBulk(Array.from({ length: n }, () => ({ name: 'test', data: {} })));
+    await queue.addBulk(Array.from({ length: n }, () => ({ name: 'test', data: payload })));
   }
   const w = startWorker();
   return w.result;
@@ -74,7 +76,7 @@ async function latency(queue) {
   for (let i = 0; i < total; i++) {
     const wait = start + i * intervalMs - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    pending.push(queue.add('test', {}));
+    pending.push(queue.add('test', payload));
   }
   await Promise.all(pending);
   return w.result;

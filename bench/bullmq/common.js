@@ -12,6 +12,7 @@ const spec = {
   batch: Number(env.PW_BENCH_BATCH || 1),
   concurrency: Number(env.PW_BENCH_CONCURRENCY || 1),
   rate: Number(env.PW_BENCH_RATE || 0),
+  payloadBytes: Number(env.PW_BENCH_PAYLOAD_BYTES || 0),
   redisUrl: env.PW_BENCH_REDIS_URL,
 };
 const QUEUE = 'pwbench';

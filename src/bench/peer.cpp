@@ -18,7 +18,9 @@ RunResult RunPeer(const BenchEnv& env, const PeerOptions& peer, const ScenarioSp
               "PW_BENCH_WARMUP=" + std::to_string(spec.warmup),
               "PW_BENCH_BATCH=" + std::to_string(spec.batch),
               "PW_BENCH_CONCURRENCY=" + std::to_string(spec.concurrency),
-              "PW_BENCH_RATE=" + std::to_string(spec.rate), "PW_BENCH_REDIS_URL=" + env.redis_url}});
+              "PW_BENCH_RATE=" + std::to_string(spec.rate),
+              "PW_BENCH_PAYLOAD_BYTES=" + std::to_string(spec.payload_bytes),
+              "PW_BENCH_REDIS_URL=" + env.redis_url}});
   auto status = child.Wait(env.run_timeout);
   if (!status) {
     child.Stop(std::chrono::seconds(5));

@@ -10,14 +10,14 @@ namespace postwork::bench {
 namespace {
 constexpr const char* kQueue = "queue:diagnostic";
 
-void Produce(Client& client, int64_t count, int batch) {
+void Produce(Client& client, int64_t count, int batch, const nlohmann::json& payload) {
   if (batch <= 1) {
-    for (int64_t i = 0; i < count; ++i) client.Enqueue(kQueue, nlohmann::json::object());
+    for (int64_t i = 0; i < count; ++i) client.Enqueue(kQueue, payload);
     return;
   }
   for (int64_t done = 0; done < count;) {
     int64_t n = std::min<int64_t>(batch, count - done);
-    std::vector<nlohmann::json> payloads(static_cast<size_t>(n), nlohmann::json::object());
+    std::vector<nlohmann::json> payloads(static_cast<size_t>(n), payload);
     client.EnqueueMany(kQueue, payloads, {}, static_cast<size_t>(batch));
     done += n;
   }
@@ -33,14 +33,14 @@ RunResult RunQueueAdd(const BenchEnv& env, const ScenarioSpec& spec) {
       .redis_url = env.redis_url, .database_url = env.database_url, .pipelined_push = true});
   RedisProbe redis(env.redis_url);
   PostgresProbe pg(env.database_url, env.postgres_pid);
-  Produce(client, spec.warmup, spec.batch);
+  Produce(client, spec.warmup, spec.batch, BenchPayload(spec));
   client.Flush();
 
   auto r0 = redis.Take();
   auto p0 = pg.Take(true);
   double cpu0 = SelfCpu();
   auto t0 = std::chrono::steady_clock::now();
-  Produce(client, spec.jobs, spec.batch);
+  Produce(client, spec.jobs, spec.batch, BenchPayload(spec));
   client.Flush();
   auto t1 = std::chrono::steady_clock::now();
   double cpu1 = SelfCpu();

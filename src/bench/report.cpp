@@ -157,7 +157,9 @@ void PrintTable(std::ostream& out, const Report& report) {
   std::ostringstream ram;
   ram << std::fixed << std::setprecision(1) << m.ram_gib;
   out << "postwork bench, " << m.date_utc << ": " << m.cores << " cores (" << m.cpu_model << "), "
-      << ram.str() << " GiB RAM; median of " << report.runs << " run(s)\n"
+      << ram.str() << " GiB RAM; median of " << report.runs << " run(s)";
+  if (report.payload_bytes > 0) out << "; payloads of " << report.payload_bytes << " bytes";
+  out << "\n"
       << "CPU in ms per 1,000 jobs (proc = worker process, or the producer for queue-add*); "
          "per job: Redis commands (in-script included), Redis round trips, PostgreSQL "
          "statements\n\n";
@@ -181,7 +183,8 @@ nlohmann::json ReportJson(const Report& report) {
   nlohmann::json j = {
       {"date", m.date_utc},
       {"machine", {{"cores", m.cores}, {"cpu", m.cpu_model}, {"ram_gib", m.ram_gib}}},
-      {"runs", report.runs}};
+      {"runs", report.runs},
+      {"payload_bytes", report.payload_bytes}};
   auto all = [](const std::vector<RunResult>& medians,
                 const std::vector<std::vector<RunResult>>& runs) {
     nlohmann::json out = nlohmann::json::object();

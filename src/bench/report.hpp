@@ -20,6 +20,7 @@ Machine DescribeMachine();
 struct Report {
   Machine machine;
   int runs = 0;
+  int payload_bytes = 0;            // --payload-bytes (0: every payload is {})
   std::vector<RunResult> postwork;  // medians, one per scenario
   std::vector<RunResult> peer;      // medians of the peer, same order (may be empty)
   std::vector<std::vector<RunResult>> postwork_runs, peer_runs;

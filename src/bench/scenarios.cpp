@@ -45,6 +45,11 @@ void ResetServers(const BenchEnv& env) {
   Checkpoint(env);
 }
 
+nlohmann::json BenchPayload(const ScenarioSpec& spec) {
+  if (spec.payload_bytes <= 0) return nlohmann::json::object();
+  return {{"body", std::string(static_cast<size_t>(spec.payload_bytes), 'x')}};
+}
+
 void Checkpoint(const BenchEnv& env) {
   try {
     pg::Connection(env.database_url).Exec("/* pw-bench-probe */ CHECKPOINT");

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,14 +30,19 @@ namespace postwork::bench {
 
 struct ScenarioSpec {
   std::string name;
-  int64_t jobs = 0;     // measured
-  int64_t warmup = 0;   // run before the window opens
-  int batch = 1;        // jobs per producer call
-  int concurrency = 1;  // worker slots
-  int rate = 0;         // jobs/s offered (latency)
-  int tenants = 0;      // > 0: jobs carry tenant ids, batch by batch in rotation
-  bool peer = true;     // run through --peer too (false: the peer has no such feature)
+  int64_t jobs = 0;       // measured
+  int64_t warmup = 0;     // run before the window opens
+  int batch = 1;          // jobs per producer call
+  int concurrency = 1;    // worker slots
+  int rate = 0;           // jobs/s offered (latency)
+  int tenants = 0;        // > 0: jobs carry tenant ids, batch by batch in rotation
+  bool peer = true;       // run through --peer too (false: the peer has no such feature)
+  int payload_bytes = 0;  // > 0: each job's payload is {"body": "<this many bytes>"}
 };
+
+// The payload every job of a scenario carries: {} or {"body": "xx...x"}
+// (bench/bullmq builds the same one from PW_BENCH_PAYLOAD_BYTES).
+nlohmann::json BenchPayload(const ScenarioSpec& spec);
 
 // The sizes, or small ones for CI (`--quick`).
 std::vector<ScenarioSpec> DefaultScenarios(bool quick);

@@ -25,7 +25,7 @@ RunResult RunDrain(const BenchEnv& env, const ScenarioSpec& spec) {
     const int64_t total = spec.warmup + spec.jobs;
     for (int64_t done = 0; done < total; done += 1000) {
       std::vector<nlohmann::json> payloads(
-          static_cast<size_t>(std::min<int64_t>(1000, total - done)), nlohmann::json::object());
+          static_cast<size_t>(std::min<int64_t>(1000, total - done)), BenchPayload(spec));
       EnqueueOptions options;
       if (spec.tenants > 0)
         options.tenant_id = "tenant-" + std::to_string(done / 1000 % spec.tenants);
@@ -65,6 +65,7 @@ RunResult RunLatency(const BenchEnv& env, const ScenarioSpec& spec) {
   }
   std::mutex error_mu;
   std::exception_ptr error;
+  const nlohmann::json payload = BenchPayload(spec);
   // Per job: how long its Enqueue call took (PostgreSQL commit + Redis push)
   // and how late the call began against its slot in the schedule: where the
   // enqueue-to-start time goes when the tail is long.
@@ -78,7 +79,7 @@ RunResult RunLatency(const BenchEnv& env, const ScenarioSpec& spec) {
           const auto slot = start + interval * i;
           std::this_thread::sleep_until(slot);
           const auto t0 = Clock::now();
-          clients[static_cast<size_t>(p)]->Enqueue(kQueue, nlohmann::json::object());
+          clients[static_cast<size_t>(p)]->Enqueue(kQueue, payload);
           call_ms[static_cast<size_t>(i)] =
               std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
           late_ms[static_cast<size_t>(i)] =

@@ -30,6 +30,7 @@ struct BenchFlags {
   bool destroy_data = false;
   bool keep = false;
   std::string json_file;
+  int payload_bytes = 0;
 };
 
 // A scratch folder for server data and logs, removed at the end.
@@ -50,6 +51,10 @@ struct ScratchDir {
 
 std::vector<bench::ScenarioSpec> Selected(const BenchFlags& f) {
   auto all = bench::DefaultScenarios(f.quick);
+  // email-send builds its own campaign payloads.
+  for (auto& s : all) {
+    if (s.name != "email-send") s.payload_bytes = f.payload_bytes;
+  }
   if (f.scenarios.empty()) return all;
   std::vector<bench::ScenarioSpec> out;
   for (const auto& name : f.scenarios) {
@@ -66,7 +71,8 @@ std::vector<bench::ScenarioSpec> Selected(const BenchFlags& f) {
 
 bench::Report RunAll(const bench::BenchEnv& env, const BenchFlags& f,
                      const std::vector<bench::ScenarioSpec>& specs) {
-  bench::Report report{.machine = bench::DescribeMachine(), .runs = f.runs};
+  bench::Report report{
+      .machine = bench::DescribeMachine(), .runs = f.runs, .payload_bytes = f.payload_bytes};
   report.postwork_runs.resize(specs.size());
   if (!f.peer.empty()) report.peer_runs.resize(specs.size());
   const bench::PeerOptions peer{.name = f.peer_name, .command = f.peer};
@@ -139,6 +145,10 @@ void AddBench(CLI::App& app, Context& ctx, int& exit_code) {
                 "Allow --redis-url/--database-url: bench FLUSHALLs that Redis and truncates "
                 "the job tables");
   cmd->add_option("--json-file", f->json_file, "Also write the JSON report to this file");
+  cmd->add_option("--payload-bytes", f->payload_bytes,
+                  "Each job's payload: {\"body\": \"<this many bytes>\"} instead of {} "
+                  "(the peer gets the same)")
+      ->check(CLI::Range(0, 1 << 20));
   cmd->add_flag("--keep", f->keep, "Keep the scratch folder (server data, worker logs)");
   cmd->callback([&ctx, &exit_code, f] {
     log::Setup(ctx.log_level.value_or("warn"), ctx.log_format.value_or("auto"));
