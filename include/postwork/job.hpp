@@ -25,6 +25,10 @@ struct JobEnvelope {
   int attempt_count = 0;
   std::string tenant_id;
   int64_t enqueued_at_ms = 0;
+  // A postwork producer committed the job's PostgreSQL row before pushing it
+  // (wire field `recorded`). The worker's writes then never carry the payload
+  // back to PostgreSQL: the row already holds it.
+  bool recorded = false;
 
   std::string ToWire() const;
   // The same, with the payload given already serialised (JSON text): what a

@@ -200,7 +200,8 @@ std::vector<Enqueued> Client::EnqueueBatch(const std::string& queue_name,
                             .max_attempts = max_attempts,
                             .attempt_count = 0,
                             .tenant_id = options.tenant_id,
-                            .enqueued_at_ms = now};
+                            .enqueued_at_ms = now,
+                            .recorded = true};
       pushes.push_back({.id = jobs[i].id,
                         .queue = queue,
                         .envelope = env.ToWireWith(jobs[i].payload_json),

@@ -49,6 +49,9 @@ void DecodeEnvelope(LeasedJob& job, std::string_view attempts, std::string_view 
   if (auto it = env.find("enqueued_at"); it != env.end() && it->is_number_integer()) {
     job.envelope.enqueued_at_ms = it->get<int64_t>();
   }
+  if (auto it = env.find("recorded"); it != env.end() && it->is_boolean()) {
+    job.envelope.recorded = it->get<bool>();
+  }
   // Moved, not copied: the envelope's tree is dropped right after.
   if (auto it = env.find("payload"); it != env.end()) job.envelope.payload = std::move(*it);
   job.attempt = job.envelope.attempt_count + 1;

@@ -62,6 +62,7 @@ std::string JobEnvelope::ToWireWith(std::string_view payload_json) const {
     out += ",\"queue\":";
     out += quoted(queue);
   }
+  if (recorded) out += ",\"recorded\":true";
   if (!tenant_id.empty()) {
     out += ",\"tenant_id\":";
     out += quoted(tenant_id);

@@ -64,7 +64,8 @@ std::vector<std::string> RetryDeadJobs(pg::JobStore& store, redis::Broker& broke
                     .max_attempts = j.max_attempts,
                     .attempt_count = 0,
                     .tenant_id = j.tenant_id,
-                    .enqueued_at_ms = now_ms};
+                    .enqueued_at_ms = now_ms,
+                    .recorded = true};
     pushes.push_back({.id = j.id,
                       .queue = j.queue,
                       .envelope = env.ToWire(),

@@ -3,6 +3,13 @@
 #include "postwork/error.hpp"
 
 namespace postwork::core {
+namespace {
+// The payload the outcome write may need to create the row with: none for a
+// job whose row a postwork producer wrote before the push.
+nlohmann::json PayloadForPg(const LeasedJob& job) {
+  return job.envelope.recorded ? nlohmann::json() : job.envelope.payload;
+}
+}  // namespace
 
 FinishRecord DecideFinish(const LeasedJob& job, const Outcome& outcome,
                           const std::string& worker_id, int64_t started_ms, int64_t now_ms,
@@ -16,7 +23,7 @@ FinishRecord DecideFinish(const LeasedJob& job, const Outcome& outcome,
                  .attempt_count = job.attempt,
                  .started_ms = started_ms,
                  .finished_ms = now_ms,
-                 .payload = job.envelope.payload,
+                 .payload = PayloadForPg(job),
                  .max_attempts = job.envelope.max_attempts,
                  .tenant_id = job.envelope.tenant_id};
   switch (outcome.kind) {
@@ -30,8 +37,8 @@ FinishRecord DecideFinish(const LeasedJob& job, const Outcome& outcome,
       f.execution_status = timed_out ? "timeout" : "failed";
       if (job.attempt < job.envelope.max_attempts) {
         f.kind = Kind::kRetry;
-        f.run_at_ms = outcome.run_at_ms > now_ms ? outcome.run_at_ms
-                                                 : now_ms + policy.DelayMs(job.attempt);
+        f.run_at_ms =
+            outcome.run_at_ms > now_ms ? outcome.run_at_ms : now_ms + policy.DelayMs(job.attempt);
       } else {
         f.kind = Kind::kFailed;
         f.error = outcome.error + " (gave up after " + std::to_string(job.attempt) + " attempts)";
@@ -66,7 +73,7 @@ FinishRecord DecideRequeue(const LeasedJob& job, const std::string& worker_id, i
           .started_ms = started_ms,
           .finished_ms = now_ms,
           .execution_status = started ? "interrupted" : "",
-          .payload = job.envelope.payload,
+          .payload = PayloadForPg(job),
           .max_attempts = job.envelope.max_attempts,
           .tenant_id = job.envelope.tenant_id};
 }

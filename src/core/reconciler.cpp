@@ -32,7 +32,8 @@ int64_t ReconcileOnce(redis::Broker& broker, pg::JobStore& store, int grace_seco
                       .max_attempts = j.max_attempts,
                       .attempt_count = j.attempt_count,
                       .tenant_id = j.tenant_id,
-                      .enqueued_at_ms = now_ms};
+                      .enqueued_at_ms = now_ms,
+                      .recorded = true};
       missing.push_back({.id = j.id,
                          .queue = j.queue,
                          .envelope = env.ToWire(),

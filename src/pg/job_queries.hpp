@@ -38,7 +38,7 @@ WHERE idempotency_key IN (SELECT jsonb_array_elements_text($1::jsonb))
 inline constexpr const char* kMarkRunning = R"SQL(
 INSERT INTO jobs AS j (id, queue, status, payload, attempt_count, max_attempts, worker_id,
                        lease_token, started_at, tenant_id, updated_at)
-SELECT r.id, r.queue, 'running', r.payload::jsonb, r.attempt_count, r.max_attempts, $9,
+SELECT r.id, r.queue, 'running', COALESCE(r.payload::jsonb, '{}'::jsonb), r.attempt_count, r.max_attempts, $9,
        r.token, to_timestamp(r.started_ms / 1000.0), r.tenant_id, now()
 FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::bigint[], $7::bigint[],
             $8::text[])

@@ -126,9 +126,13 @@ std::vector<std::string> JobStore::MarkRunning(const std::vector<core::LeasedJob
   for (const auto& j : jobs) {
     ids.Add(j.id);
     queues.Add(j.queue);
-    payloads.Add(JsonbText(j.malformed_reason.empty()
-                               ? Dump(j.envelope.payload)
-                               : Dump(nlohmann::json{{"raw", nlohmann::json(j.raw)}})));
+    if (!j.malformed_reason.empty()) {
+      payloads.Add(JsonbText(Dump(nlohmann::json{{"raw", nlohmann::json(j.raw)}})));
+    } else if (j.envelope.recorded) {
+      payloads.AddNull();  // the row holds it (written before the push)
+    } else {
+      payloads.Add(JsonbText(Dump(j.envelope.payload)));
+    }
     attempt_counts.Add(int64_t{j.envelope.attempt_count});
     max_attempts.Add(int64_t{j.envelope.max_attempts});
     tokens.Add(j.token);

@@ -164,11 +164,32 @@ TEST_F(EngineTest, SeedProducerJobGetsARowAndRuns) {
   RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), Diagnostic());
   ASSERT_TRUE(WaitStatus("seed-42", "completed"));
   EXPECT_EQ(QueryInt("SELECT max_attempts FROM jobs WHERE id = 'seed-42'"), 3);
+  // The row the worker created carries the producer's payload.
+  EXPECT_EQ(QueryValue("SELECT payload->>'sleep_ms' FROM jobs WHERE id = 'seed-42'"), "1");
   // PostgreSQL commits first; Redis follows within one acknowledgement.
   ASSERT_TRUE(WaitFor([&] {
     return Redis().Command({"HGET", "job:seed-42", "status"}).str == "completed";
   }));
   EXPECT_GT(Redis().Command({"TTL", "job:seed-42"}).AsInt(), 0);  // bounded memory
+}
+
+TEST_F(EngineTest, ARecordedJobsWritesLeaveItsPayloadInPlace) {
+  // One finishes within a flush window (a single outcome write), one outlives
+  // it (a running mark first): neither write carries the payload back.
+  auto quick = client().Enqueue("diagnostic", {{"to", "a@example.com"}, {"sleep_ms", 1}});
+  auto slow = client().Enqueue("diagnostic", {{"to", "b@example.com"}, {"sleep_ms", 300}});
+  auto entries = Redis().Command({"LRANGE", "queue:diagnostic", "0", "-1"});
+  ASSERT_EQ(entries.elements.size(), 2u);
+  for (const auto& e : entries.elements) {
+    EXPECT_EQ(nlohmann::json::parse(e.str).value("recorded", false), true) << e.str;
+  }
+  RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), Diagnostic());
+  ASSERT_TRUE(WaitStatus(quick.id, "completed"));
+  ASSERT_TRUE(WaitStatus(slow.id, "completed"));
+  EXPECT_EQ(QueryValue("SELECT payload->>'to' FROM jobs WHERE id = $1", {quick.id}),
+            "a@example.com");
+  EXPECT_EQ(QueryValue("SELECT payload->>'to' FROM jobs WHERE id = $1", {slow.id}),
+            "b@example.com");
 }
 
 TEST_F(EngineTest, IdempotencyKeyEnqueuedTwiceMakesOneJob) {

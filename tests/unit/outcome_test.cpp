@@ -28,6 +28,17 @@ TEST(DecideFinish, CompletedKeepsTheResult) {
   EXPECT_EQ(f.token, 7);
 }
 
+TEST(DecideFinish, CarriesThePayloadOnlyForAJobWithoutARow) {
+  LeasedJob foreign = Job(1, 5);
+  foreign.envelope.payload = {{"to", "a@example.com"}};
+  LeasedJob recorded = foreign;
+  recorded.envelope.recorded = true;
+  EXPECT_EQ(DecideFinish(foreign, Outcome::Completed({}), "w", 1, 2, {}).payload["to"],
+            "a@example.com");
+  EXPECT_TRUE(DecideFinish(recorded, Outcome::Completed({}), "w", 1, 2, {}).payload.is_null());
+  EXPECT_TRUE(DecideRequeue(recorded, "w", 1, 2, true, "stopping").payload.is_null());
+}
+
 TEST(DecideFinish, RetryUsesTheBackoffOfThisAttempt) {
   auto f = DecideFinish(Job(3, 5), Outcome::Retry("boom"), "w", 0, 1000, {});
   EXPECT_EQ(f.kind, Kind::kRetry);
@@ -65,8 +76,13 @@ TEST(RunHandler, MapsExceptionsToOutcomes) {
   nlohmann::json payload = nlohmann::json::object();
   CancellationToken token;
   std::string id = "x", queue = "q", tenant;
-  JobContext ctx{.job_id = id, .queue = queue, .tenant_id = tenant, .attempt = 1,
-                 .max_attempts = 5, .payload = payload, .cancel = token};
+  JobContext ctx{.job_id = id,
+                 .queue = queue,
+                 .tenant_id = tenant,
+                 .attempt = 1,
+                 .max_attempts = 5,
+                 .payload = payload,
+                 .cancel = token};
   EXPECT_EQ(RunHandler([](JobContext&) -> Outcome { throw PermanentError("no"); }, ctx).kind,
             Outcome::Kind::kPermanentFailure);
   EXPECT_EQ(RunHandler([](JobContext&) -> Outcome { throw RescheduleError(5, "later"); }, ctx).kind,
