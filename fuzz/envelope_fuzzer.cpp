@@ -1,12 +1,15 @@
 // Job envelope decoding: what a (possibly hostile) producer wrote to Redis.
 // Input: line 1 the attempt counter Redis keeps, line 2 the max-attempts
 // counter, the rest the queue entry. Properties: never throws; the counters end
-// up in range whatever the producer wrote; a malformed entry carries a reason.
+// up in range whatever the producer wrote; a malformed entry carries a reason;
+// the fast JSON path (core/json_parse.hpp) agrees with nlohmann::json, values
+// and number types, on every entry it takes.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "core/envelope.hpp"
+#include "core/json_parse.hpp"
 #include "fuzz_check.hpp"
 
 namespace {
@@ -27,6 +30,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   postwork::core::LeasedJob job{.id = "j1", .queue = "queue:diagnostic", .raw = std::string(rest)};
   postwork::core::DecodeEnvelope(job, attempts, max, default_max);
+
+  nlohmann::json fast;
+  if (postwork::core::TryParseJsonFast(rest, fast)) {
+    auto slow = nlohmann::json::parse(rest, nullptr, false);
+    FUZZ_CHECK(!slow.is_discarded());
+    FUZZ_CHECK(fast == slow);
+    FUZZ_CHECK(fast.dump() == slow.dump());  // the same number types too
+  }
 
   FUZZ_CHECK(job.envelope.id == "j1" && job.envelope.queue == "queue:diagnostic");
   if (!job.malformed_reason.empty()) return 0;

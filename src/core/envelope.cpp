@@ -4,6 +4,8 @@
 #include <exception>
 #include <string>
 
+#include "core/json_parse.hpp"
+
 namespace postwork::core {
 namespace {
 int64_t ToInt(std::string_view text, int64_t fallback) {
@@ -35,7 +37,7 @@ void DecodeEnvelope(LeasedJob& job, std::string_view attempts, std::string_view 
   job.envelope.id = job.id;
   job.envelope.queue = job.queue;
   if (!job.malformed_reason.empty()) return;
-  auto env = nlohmann::json::parse(job.raw, nullptr, /*allow_exceptions=*/false);
+  auto env = ParseJson(job.raw);
   if (env.is_discarded() || !env.is_object()) {
     job.malformed_reason = "malformed job JSON (not a JSON object in UTF-8)";
     return;

@@ -1,0 +1,24 @@
+#pragma once
+// JSON text into nlohmann::json, faster for the common case. Every job's queue
+// entry is parsed once by the worker's fetch thread, and nlohmann's lexer takes
+// about 10 ns per byte of a string (a 2 kB payload: half the worker's CPU,
+// docs/benchmarks.md). The fast path copies each string in one run and checks
+// UTF-8 as it goes; it accepts only what nlohmann::json would accept with the
+// same value and the same number types, and hands anything else (errors,
+// nesting deeper than 128, a byte-order mark, numbers out of range) to
+// nlohmann::json, which has the last word. fuzz/envelope_fuzzer.cpp checks the
+// two agree on every input the fast path accepts.
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+namespace postwork::core {
+
+// Parses `text` as one JSON value into `out`. false: not taken by the fast path
+// (`out` is then unspecified); it never decides that an input is invalid.
+bool TryParseJsonFast(std::string_view text, nlohmann::json& out);
+
+// nlohmann::json::parse(text, nullptr, false) with the fast path first: a
+// discarded value when the text is not JSON.
+nlohmann::json ParseJson(std::string_view text);
+
+}  // namespace postwork::core
