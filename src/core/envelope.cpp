@@ -57,6 +57,9 @@ void DecodeEnvelope(LeasedJob& job, std::string_view attempts, std::string_view 
   // Moved, not copied: the envelope's tree is dropped right after.
   if (auto it = env.find("payload"); it != env.end()) job.envelope.payload = std::move(*it);
   job.attempt = job.envelope.attempt_count + 1;
+  // Decoded: the text is not read again, and a job holds it until its outcome
+  // is acknowledged (up to thousands in flight, each as large as its payload).
+  std::string().swap(job.raw);
 }
 
 }  // namespace postwork::core

@@ -14,6 +14,8 @@ namespace postwork::core {
 // (decimal text; anything else falls back). An entry that is not a JSON object
 // sets job.malformed_reason (the job is dead-lettered with it, never run); a
 // reason set beforehand (by the fetch script) is kept and the JSON not read.
+// job.raw is released once decoded; a malformed entry keeps it (its dead-letter
+// row records it).
 // Never throws on any input.
 void DecodeEnvelope(LeasedJob& job, std::string_view attempts, std::string_view max,
                     int default_max);
