@@ -6,6 +6,8 @@
 --   attempt_count, tenant_id ('' = none: the job goes on the queue list itself)
 -- A job whose job:<id> hash is live (queued, processing, retry_scheduled) is
 -- already in Redis and is skipped, so pushing twice never duplicates a job.
+-- The envelope is stored once: in the list entry for a job ready now, in the
+-- hash for a delayed one (fetch moves it to a list when it is due).
 -- Returns the number of jobs pushed.
 local now = tonumber(ARGV[1])
 local at = ARGV[1]  -- as a string: redis.call formats a Lua number with printf
@@ -19,16 +21,16 @@ for i = 2, #ARGV, 7 do
   if status == false or status == 'completed' or status == 'failed' or status == 'cancelled' then
     if status then redis.call('DEL', key) end
     if tenant ~= '' then
-      redis.call('HSET', key, 'status', 'queued', 'queue', queue, 'envelope', env,
+      redis.call('HSET', key, 'status', 'queued', 'queue', queue,
         'max_attempts', ARGV[i + 4], 'attempt_count', ARGV[i + 5], 'enqueued_at', at,
         'updated_at', at, 'tenant', tenant)
     else
-      redis.call('HSET', key, 'status', 'queued', 'queue', queue, 'envelope', env,
+      redis.call('HSET', key, 'status', 'queued', 'queue', queue,
         'max_attempts', ARGV[i + 4], 'attempt_count', ARGV[i + 5], 'enqueued_at', at,
         'updated_at', at)
     end
     if run_at > now then
-      redis.call('HSET', key, 'run_at', ARGV[i + 3])
+      redis.call('HSET', key, 'run_at', ARGV[i + 3], 'envelope', env)
       redis.call('ZADD', KEYS[1], ARGV[i + 3], id)
     else
       push_job(queue, tenant, env, false)

@@ -4,9 +4,11 @@
 -- KEYS[5] pw:seq:malformed  KEYS[6..] queue lists, first = highest priority
 -- ARGV[1] now_ms  ARGV[2] worker_id  ARGV[3] lease_deadline_ms  ARGV[4] max_jobs
 -- ARGV[5] promote_limit
--- An entry is decoded (cjson) only when it is not byte for byte the envelope
--- its job hash holds: this system's own entries skip the JSON parse, and the
--- hash fields that would not change are not written again.
+-- A job waiting on a queue list has no `envelope` in its hash: the entry is its
+-- envelope (stored once, and read into Lua once). An entry is decoded (cjson)
+-- only when its leading "id" does not name a queued job of this queue: this
+-- system's own entries skip the JSON parse. The lease writes the entry into
+-- the hash, where reclaims, retries and requeues find it.
 -- Returns { jobs, next_scheduled_ms (-1 if none) } where jobs is a flat array of
 -- groups of 7: id, queue, lease_token, envelope, attempt_count, max_attempts, malformed_reason
 -- (attempt_count / max_attempts are "" when unknown; malformed_reason is "" for a good job).
@@ -26,6 +28,7 @@ for _, id in ipairs(due) do
   if h[1] and h[2] and h[2] ~= '' then
     push_job(h[1], h[3], h[2], false)
     redis.call('HSET', 'job:' .. id, 'status', 'queued', 'updated_at', at)
+    redis.call('HDEL', 'job:' .. id, 'envelope')  -- on a list now: the entry holds it
   end
 end
 
@@ -121,15 +124,19 @@ if total > 0 then next_token = redis.call('INCRBY', KEYS[4], total) - total end
 for _, group in ipairs(items_by_queue) do
   local queue = group[1]
   for _, raw in ipairs(group[2]) do
-    -- Fast path: an entry this system pushed is byte for byte the envelope
-    -- enqueue stored in its job hash (keys sorted, so the top-level "id" is the
-    -- first string "id"). A match proves the id without decoding the JSON.
+    -- Fast path: the first "id":"..." before any brace is the top-level id of
+    -- a JSON object (in valid JSON that text cannot occur inside a string or a
+    -- nested object, and this system writes keys sorted, "id" before
+    -- "payload"). When it names a job queued on this very queue, that is the
+    -- entry's job: no JSON decode. (An entry that is not valid JSON after all
+    -- reaches the worker, which dead-letters that job as malformed, with the
+    -- reason; `dlq retry` brings it back from PostgreSQL.)
     local id, reason, env, h = nil, '', nil, nil
     local candidate = string.match(raw, '^{[^{}]-"id":"([^"\\]+)"')
     if candidate then
       h = redis.call('HMGET', 'job:' .. candidate, 'status', 'attempt_count', 'max_attempts',
-        'envelope', 'queue', 'lease_token', 'run_at')
-      if h[4] == raw then id = candidate end
+        'queue', 'lease_token', 'run_at')
+      if h[1] == 'queued' and h[4] == queue then id = candidate end
     end
     if id == nil then
       local ok
@@ -148,7 +155,7 @@ for _, group in ipairs(items_by_queue) do
       if id == nil then id = 'malformed-' .. redis.call('INCR', KEYS[5]) end
       if id ~= candidate then
         h = redis.call('HMGET', 'job:' .. id, 'status', 'attempt_count', 'max_attempts',
-          'envelope', 'queue', 'lease_token', 'run_at')
+          'queue', 'lease_token', 'run_at')
       end
     end
     local key = 'job:' .. id
@@ -162,7 +169,7 @@ for _, group in ipairs(items_by_queue) do
       -- the reclaimer settled it): drop the entry, never run it.
       duplicate = true
     elseif h[1] == 'processing' then
-      local leased = h[6] and redis.call('ZSCORE', KEYS[2], h[6] .. ':' .. id)
+      local leased = h[5] and redis.call('ZSCORE', KEYS[2], h[5] .. ':' .. id)
       -- The same job is already running elsewhere: this entry is a duplicate push.
       duplicate = leased and tonumber(leased) > now
     end
@@ -181,8 +188,7 @@ for _, group in ipairs(items_by_queue) do
       -- takes the entry as it runs. This system's own entries (the common
       -- case) change none of these and build no table.
       local extra = NONE
-      if h[5] ~= queue then extra = with(extra, 'queue', queue) end
-      if h[4] ~= raw then extra = with(extra, 'envelope', raw) end
+      if h[4] ~= queue then extra = with(extra, 'queue', queue) end
       if attempts ~= '' and attempts ~= h[2] then extra = with(extra, 'attempt_count', attempts) end
       if max_attempts ~= '' and max_attempts ~= h[3] then
         extra = with(extra, 'max_attempts', max_attempts)
@@ -192,14 +198,14 @@ for _, group in ipairs(items_by_queue) do
         -- hash) that a running job must not have.
         redis.call('PERSIST', key)
       end
-      if h[7] then
+      if h[6] then
         -- Scheduled once (a delay, retry or reschedule: every schedule entry
         -- comes with run_at in the hash), so a schedule entry may be left; the
         -- job must not run twice. Jobs never scheduled skip the ZREM.
         redis.call('ZREM', KEYS[1], id)
       end
       redis.call('HSET', key, 'status', 'processing', 'worker_id', worker, 'started_at', at,
-        'lease_token', token, 'updated_at', at, unpack(extra))
+        'lease_token', token, 'updated_at', at, 'envelope', raw, unpack(extra))
       -- The lease's member carries its fencing token ("<token>:<id>"), so
       -- finish proves the lease with the member alone; one ZADD per batch.
       leases[#leases + 1] = deadline

@@ -90,7 +90,7 @@ for i = 3, #ARGV, 8 do
       local r = redis.call('HMGET', key, 'envelope', 'tenant')
       if r[1] and r[1] ~= '' then push_job(queue, r[2], r[1], true) end
       redis.call('HSET', key, 'status', 'queued', 'updated_at', at)
-      redis.call('HDEL', key, 'worker_id')
+      redis.call('HDEL', key, 'worker_id', 'envelope')  -- the list entry holds it
       woke = true
     else -- cancelled, skip
       redis.call('HSET', key, 'status', (kind == 'skip') and a or 'cancelled', 'updated_at', at)

@@ -34,7 +34,7 @@ for _, member in ipairs(expired) do
       outcome = 'requeued'
       push_job(h[1], h[7], h[2], true)
       redis.call('HSET', key, 'status', 'queued', 'attempt_count', attempts, 'updated_at', now)
-      redis.call('HDEL', key, 'worker_id')
+      redis.call('HDEL', key, 'worker_id', 'envelope')  -- the list entry holds it
       requeued = true
     end
     out[#out + 1] = id

@@ -23,7 +23,7 @@ for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
       redis.call('ZREM', KEYS[1], member)
       push_job(h[2], h[5], h[3], true)
       redis.call('HSET', key, 'status', 'queued', 'updated_at', now)
-      redis.call('HDEL', key, 'worker_id')
+      redis.call('HDEL', key, 'worker_id', 'envelope')  -- the list entry holds it
       released = released + 1
     end
   end

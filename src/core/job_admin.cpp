@@ -94,18 +94,14 @@ std::vector<std::string> RetryDeadJobs(pg::JobStore& store, redis::Broker& broke
 bool CancelJob(pg::JobStore& store, redis::Broker* broker, const std::string& id) {
   if (!store.Cancel(id)) return false;
   if (broker) {
-    // Drop it from the schedule and its queue now; the fetch script also
-    // skips any entry whose job is marked cancelled.
+    // Drop it from the schedule now. A queue entry stays where it is (its
+    // text lives only in the list, and a search would scan the whole list):
+    // the fetch script drops the entry of a job marked cancelled when it
+    // reaches it, without running it.
     auto h = broker->JobHash(id);
     std::vector<std::vector<std::string>> cmds = {
         {"ZREM", std::string(redis::keys::kScheduled), id},
         {"HSET", redis::keys::Job(id), "status", "cancelled"}};
-    if (h.count("queue") && h.count("envelope")) {
-      cmds.push_back({"LREM", h["queue"], "1", h["envelope"]});
-      if (h.count("tenant")) {
-        cmds.push_back({"LREM", "pw:tq:" + h["queue"] + ":" + h["tenant"], "1", h["envelope"]});
-      }
-    }
     (h.count("queue") ? broker->ForQueue(h["queue"]) : broker->connection()).Pipeline(cmds);
   }
   return true;

@@ -37,13 +37,13 @@ int CancelPendingSends(pg::Connection& conn, const std::string& redis_url,
     std::string id = rows.Get(i, 0);
     auto& redis = ThreadRedis(redis_url, rows.Get(i, 1));
     std::string key = redis::keys::Job(id);
-    auto h = redis.Command({"HMGET", key, "queue", "envelope"});
+    // A job Redis holds is marked cancelled: the fetch script drops its queue
+    // entry when it reaches it (the entry is not searched for: its text lives
+    // only in the list).
+    auto h = redis.Command({"HGET", key, "queue"});
     std::vector<std::vector<std::string>> cmds = {
         {"ZREM", std::string(redis::keys::kScheduled), id}};
-    if (h.elements.size() == 2 && !h.elements[0].is_nil() && !h.elements[1].is_nil()) {
-      cmds.push_back({"HSET", key, "status", "cancelled"});
-      cmds.push_back({"LREM", h.elements[0].str, "1", h.elements[1].str});
-    }
+    if (!h.is_nil()) cmds.push_back({"HSET", key, "status", "cancelled"});
     redis.Pipeline(cmds);
   }
   return rows.rows();
