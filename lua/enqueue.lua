@@ -6,8 +6,9 @@
 --   attempt_count, tenant_id ('' = none: the job goes on the queue list itself)
 -- A job whose job:<id> hash is live (queued, processing, retry_scheduled) is
 -- already in Redis and is skipped, so pushing twice never duplicates a job.
--- The envelope is stored once: in the list entry for a job ready now, in the
--- hash for a delayed one (fetch moves it to a list when it is due).
+-- The envelope is stored once: in the list entry for a job ready now, in
+-- pw:env:<id> for a delayed one (fetch moves it to a list when it is due). The
+-- job hash holds only short fields, so Redis keeps it compact (a listpack).
 -- Returns the number of jobs pushed.
 local now = tonumber(ARGV[1])
 local at = ARGV[1]  -- as a string: redis.call formats a Lua number with printf
@@ -30,7 +31,8 @@ for i = 2, #ARGV, 7 do
         'updated_at', at)
     end
     if run_at > now then
-      redis.call('HSET', key, 'run_at', ARGV[i + 3], 'envelope', env)
+      redis.call('HSET', key, 'run_at', ARGV[i + 3])
+      redis.call('SET', 'pw:env:' .. id, env)
       redis.call('ZADD', KEYS[1], ARGV[i + 3], id)
     else
       push_job(queue, tenant, env, false)

@@ -4,11 +4,11 @@
 -- KEYS[5] pw:seq:malformed  KEYS[6..] queue lists, first = highest priority
 -- ARGV[1] now_ms  ARGV[2] worker_id  ARGV[3] lease_deadline_ms  ARGV[4] max_jobs
 -- ARGV[5] promote_limit
--- A job waiting on a queue list has no `envelope` in its hash: the entry is its
--- envelope (stored once, and read into Lua once). An entry is decoded (cjson)
+-- A job waiting on a queue list has no other copy of its envelope: the entry is
+-- its envelope (stored once, and read into Lua once). An entry is decoded (cjson)
 -- only when its leading "id" does not name a queued job of this queue: this
--- system's own entries skip the JSON parse. The lease writes the entry into
--- the hash, where reclaims, retries and requeues find it.
+-- system's own entries skip the JSON parse. The lease writes the entry to
+-- pw:env:<id>, where reclaims, retries and requeues find it.
 -- Returns { jobs, next_scheduled_ms (-1 if none) } where jobs is a flat array of
 -- groups of 7: id, queue, lease_token, envelope, attempt_count, max_attempts, malformed_reason
 -- (attempt_count / max_attempts are "" when unknown; malformed_reason is "" for a good job).
@@ -25,10 +25,13 @@ local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, promot
 for _, id in ipairs(due) do
   redis.call('ZREM', KEYS[1], id)
   local h = redis.call('HMGET', 'job:' .. id, 'queue', 'envelope', 'tenant')
-  if h[1] and h[2] and h[2] ~= '' then
-    push_job(h[1], h[3], h[2], false)
+  local env = held_envelope(id, h[2])
+  if h[1] and env then
+    push_job(h[1], h[3], env, false)
     redis.call('HSET', 'job:' .. id, 'status', 'queued', 'updated_at', at)
-    redis.call('HDEL', 'job:' .. id, 'envelope')  -- on a list now: the entry holds it
+    -- On a list now: the entry holds it.
+    redis.call('DEL', 'pw:env:' .. id)
+    if h[2] then redis.call('HDEL', 'job:' .. id, 'envelope') end
   end
 end
 
@@ -205,7 +208,8 @@ for _, group in ipairs(items_by_queue) do
         redis.call('ZREM', KEYS[1], id)
       end
       redis.call('HSET', key, 'status', 'processing', 'worker_id', worker, 'started_at', at,
-        'lease_token', token, 'updated_at', at, 'envelope', raw, unpack(extra))
+        'lease_token', token, 'updated_at', at, unpack(extra))
+      redis.call('SET', 'pw:env:' .. id, raw)
       -- The lease's member carries its fencing token ("<token>:<id>"), so
       -- finish proves the lease with the member alone; one ZADD per batch.
       leases[#leases + 1] = deadline

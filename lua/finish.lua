@@ -14,9 +14,7 @@
 --   skip        a=status PostgreSQL already holds (the job was finished before)
 -- Returns the ids that were fenced off (the lease had moved on); they are untouched.
 -- Cost: one ZMSCORE and one ZREM per batch (in chunks), then one HSET and, for
--- a finished job, one EXPIRE per job. A finished job's envelope is emptied
--- in that HSET rather than deleted (one command fewer); readers treat an
--- empty envelope as absent.
+-- a finished job, one EXPIRE and the DEL of its envelope (pw:env:<id>) per job.
 local now = tonumber(ARGV[1])
 -- Commands take the arguments as they came (strings): a Lua number passed to
 -- redis.call is formatted with printf on every call.
@@ -66,8 +64,9 @@ for i = 3, #ARGV, 8 do
   else
     if kind == 'completed' then
       redis.call('HSET', key, 'status', 'completed', 'completed_at', at, 'result', a,
-        'updated_at', at, 'envelope', '')
+        'updated_at', at)
       redis.call('EXPIRE', key, ttl)
+      redis.call('DEL', 'pw:env:' .. id)
       count(processed(queue))
     elseif kind == 'retry' then
       redis.call('HSET', key, 'status', 'retry_scheduled', 'attempt_count', b,
@@ -82,19 +81,23 @@ for i = 3, #ARGV, 8 do
       redis.call('HSET', key, 'status', 'failed', 'last_error', a, 'attempt_count', b,
         'failed_at', at, 'updated_at', at)
       redis.call('HDEL', key, 'envelope')
+      redis.call('DEL', 'pw:env:' .. id)
       redis.call('ZADD', KEYS[3], at, id)
       redis.call('EXPIRE', key, ttl)
       count('failed:' .. queue)
       count('dead:' .. queue)
     elseif kind == 'requeue' then
       local r = redis.call('HMGET', key, 'envelope', 'tenant')
-      if r[1] and r[1] ~= '' then push_job(queue, r[2], r[1], true) end
+      local env = held_envelope(id, r[1])
+      if env then push_job(queue, r[2], env, true) end
       redis.call('HSET', key, 'status', 'queued', 'updated_at', at)
-      redis.call('HDEL', key, 'worker_id', 'envelope')  -- the list entry holds it
+      redis.call('HDEL', key, 'worker_id', 'envelope')
+      redis.call('DEL', 'pw:env:' .. id)  -- the list entry holds it
       woke = true
     else -- cancelled, skip
       redis.call('HSET', key, 'status', (kind == 'skip') and a or 'cancelled', 'updated_at', at)
       redis.call('HDEL', key, 'envelope')
+      redis.call('DEL', 'pw:env:' .. id)
       redis.call('EXPIRE', key, ttl)
     end
   end

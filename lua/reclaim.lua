@@ -19,7 +19,8 @@ for _, member in ipairs(expired) do
     'attempt_count', 'max_attempts', 'tenant')
   -- Only the lease the hash names is taken back: another member of the same
   -- job would be one its newer lease has already replaced.
-  if h[1] and h[2] and h[2] ~= '' and (token == nil or token == h[4]) then
+  local env = h[1] and held_envelope(id, h[2])
+  if env and (token == nil or token == h[4]) then
     local attempts = (tonumber(h[5]) or 0) + 1
     local max_attempts = tonumber(h[6]) or tonumber(ARGV[4])
     local outcome
@@ -28,13 +29,15 @@ for _, member in ipairs(expired) do
       redis.call('HSET', key, 'status', 'failed', 'attempt_count', attempts, 'failed_at', now,
         'last_error', 'lease expired: worker ' .. (h[3] or '?') .. ' stopped reporting', 'updated_at', now)
       redis.call('HDEL', key, 'envelope')
+      redis.call('DEL', 'pw:env:' .. id)
       redis.call('ZADD', KEYS[2], now, id)
       redis.call('EXPIRE', key, ttl)
     else
       outcome = 'requeued'
-      push_job(h[1], h[7], h[2], true)
+      push_job(h[1], h[7], env, true)
       redis.call('HSET', key, 'status', 'queued', 'attempt_count', attempts, 'updated_at', now)
-      redis.call('HDEL', key, 'worker_id', 'envelope')  -- the list entry holds it
+      redis.call('HDEL', key, 'worker_id', 'envelope')
+      redis.call('DEL', 'pw:env:' .. id)  -- the list entry holds it
       requeued = true
     end
     out[#out + 1] = id

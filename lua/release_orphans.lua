@@ -18,12 +18,13 @@ for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
     local key = 'job:' .. id
     local h = redis.call('HMGET', key, 'worker_id', 'queue', 'envelope', 'status', 'tenant',
       'lease_token')
-    if h[1] == worker and h[4] == 'processing' and h[2] and h[3] and h[3] ~= ''
-        and (token == nil or token == h[6]) then
+    local env = h[1] == worker and h[4] == 'processing' and held_envelope(id, h[3])
+    if env and h[2] and (token == nil or token == h[6]) then
       redis.call('ZREM', KEYS[1], member)
-      push_job(h[2], h[5], h[3], true)
+      push_job(h[2], h[5], env, true)
       redis.call('HSET', key, 'status', 'queued', 'updated_at', now)
-      redis.call('HDEL', key, 'worker_id', 'envelope')  -- the list entry holds it
+      redis.call('HDEL', key, 'worker_id', 'envelope')
+      redis.call('DEL', 'pw:env:' .. id)  -- the list entry holds it
       released = released + 1
     end
   end

@@ -4,6 +4,15 @@
 -- ring (pw:tr:<queue>) lists the tenants with work, so fetch can serve them
 -- round-robin. pw:tcount counts tenant-list entries per queue. Jobs without a
 -- tenant (and every foreign producer's plain LPUSH) use the queue list itself.
+-- A scheduled or leased job's envelope: pw:env:<id>, or the hash's `envelope`
+-- field where a version before pw:env wrote it. false when there is none.
+local function held_envelope(id, hash_envelope)
+  local env = redis.call('GET', 'pw:env:' .. id)
+  if env then return env end
+  if hash_envelope and hash_envelope ~= '' then return hash_envelope end
+  return false
+end
+
 local function push_job(queue, tenant, env, at_head)
   if tenant == nil or tenant == false or tenant == '' then
     if at_head then redis.call('RPUSH', queue, env) else redis.call('LPUSH', queue, env) end

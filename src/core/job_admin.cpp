@@ -101,7 +101,8 @@ bool CancelJob(pg::JobStore& store, redis::Broker* broker, const std::string& id
     auto h = broker->JobHash(id);
     std::vector<std::vector<std::string>> cmds = {
         {"ZREM", std::string(redis::keys::kScheduled), id},
-        {"HSET", redis::keys::Job(id), "status", "cancelled"}};
+        {"HSET", redis::keys::Job(id), "status", "cancelled"},
+        {"DEL", redis::keys::Envelope(id)}};  // a scheduled job's
     (h.count("queue") ? broker->ForQueue(h["queue"]) : broker->connection()).Pipeline(cmds);
   }
   return true;

@@ -518,7 +518,7 @@ std::map<std::string, std::string> Broker::JobHash(const std::string& id) {
 
 void Broker::ForgetJob(const std::string& id) {
   for (size_t s = 0; s < map_.size(); ++s) {
-    shard(s).Pipeline({{"DEL", keys::Job(id)},
+    shard(s).Pipeline({{"DEL", keys::Job(id), keys::Envelope(id)},
                        {"ZREM", std::string(keys::kDead), id},
                        {"ZREM", std::string(keys::kScheduled), id}});
   }
@@ -554,6 +554,7 @@ void Broker::SettleFinished(const std::string& id, const std::string& queue,
   std::vector<std::vector<std::string>> cmds = {
       {"HSET", key, "status", status, "updated_at", std::to_string(now_ms)},
       {"HDEL", key, "envelope"},
+      {"DEL", keys::Envelope(id)},
       {"EXPIRE", key, std::to_string(terminal_ttl_s)},
       {"ZREM", std::string(keys::kScheduled), id}};
   if (status == "failed") {

@@ -9,15 +9,19 @@ namespace postwork::redis::keys {
 // Queue lists carry the seed's job JSON under the seed's own names
 // ("queue:email-sending"); producers LPUSH, workers pop from the right.
 inline constexpr std::string_view kScheduled = "pw:scheduled";  // zset id -> run_at ms
-inline constexpr std::string_view kLeases = "pw:leases";  // zset "<lease_token>:<id>" -> lease deadline ms
-inline constexpr std::string_view kDead = "pw:dead";            // zset id -> failed_at ms
-inline constexpr std::string_view kWake = "pw:wake";            // list: wake-up tokens
-inline constexpr std::string_view kLeaseSeq = "pw:seq:lease";   // fencing token counter
+inline constexpr std::string_view kLeases =
+    "pw:leases";  // zset "<lease_token>:<id>" -> lease deadline ms
+inline constexpr std::string_view kDead = "pw:dead";           // zset id -> failed_at ms
+inline constexpr std::string_view kWake = "pw:wake";           // list: wake-up tokens
+inline constexpr std::string_view kLeaseSeq = "pw:seq:lease";  // fencing token counter
 inline constexpr std::string_view kMalformedSeq = "pw:seq:malformed";
-inline constexpr std::string_view kWorkers = "pw:workers";      // zset worker id -> heartbeat ms
-inline constexpr std::string_view kStatsPrefix = "pw:stats:";   // per-second / per-minute counters
+inline constexpr std::string_view kWorkers = "pw:workers";     // zset worker id -> heartbeat ms
+inline constexpr std::string_view kStatsPrefix = "pw:stats:";  // per-second / per-minute counters
 
 inline std::string Job(std::string_view id) { return "job:" + std::string(id); }
+// A scheduled or leased job's envelope (lua/lib/push_job.lua held_envelope); a
+// job on a queue list has only its list entry.
+inline std::string Envelope(std::string_view id) { return "pw:env:" + std::string(id); }
 inline std::string Worker(std::string_view id) { return "pw:worker:" + std::string(id); }
 inline std::string Lock(std::string_view name) { return "pw:lock:" + std::string(name); }
 inline std::string StatsSecond(int64_t epoch_s) {

@@ -248,6 +248,42 @@ TEST_F(EngineTest, DelayedJobBecomesReadyOnTime) {
   EXPECT_GE(started, at);
 }
 
+TEST_F(EngineTest, EachEnvelopeIsStoredOnceAndNoneOutlivesItsJob) {
+  auto encoding = [&](const std::string& id) {
+    return Redis().Command({"OBJECT", "ENCODING", "job:" + id}).str;
+  };
+  auto envelope_keys = [&] {
+    return Redis().Command({"KEYS", "pw:env:*"}).elements.size();
+  };
+  auto ready = client().Enqueue("diagnostic", {{"to", "a@example.com"}}).id;
+  auto retried = client().Enqueue("diagnostic", {{"fail_attempts", 1}}).id;
+  int64_t at = core::SystemClock::Instance().NowMs() + 1000;
+  auto delayed = client().Enqueue("diagnostic", {}, {.run_at_ms = at}).id;
+  auto cancelled = client().Enqueue("diagnostic", {}, {.run_at_ms = at + 60'000}).id;
+  // Ready jobs: the list entry is the only copy, and the hash stays compact.
+  EXPECT_EQ(encoding(ready), "listpack");
+  EXPECT_TRUE(Redis().Command({"HGET", "job:" + ready, "envelope"}).is_nil());
+  EXPECT_EQ(Redis().Command({"EXISTS", "pw:env:" + ready}).AsInt(), 0);
+  // Scheduled jobs keep theirs beside the hash until they are due.
+  EXPECT_EQ(Redis().Command({"EXISTS", "pw:env:" + delayed}).AsInt(), 1);
+  EXPECT_EQ(envelope_keys(), 2u);
+  auto [code, out] = RunPostwork({"jobs", "cancel", cancelled});
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(envelope_keys(), 1u);
+
+  RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), Diagnostic());
+  for (const auto& id : {ready, retried, delayed}) {
+    ASSERT_TRUE(WaitStatus(id, "completed", std::chrono::seconds(20))) << id;
+  }
+  ASSERT_TRUE(WaitFor([&] {
+    return Redis().Command({"HGET", "job:" + retried, "status"}).str == "completed";
+  }));
+  // Nothing is left behind, and a finished job's hash (kept for a day) is compact too.
+  EXPECT_EQ(envelope_keys(), 0u);
+  EXPECT_EQ(encoding(ready), "listpack");
+  EXPECT_EQ(encoding(retried), "listpack");
+}
+
 TEST_F(EngineTest, RescheduleUsesNoAttempt) {
   std::atomic<int> calls{0};
   core::HandlerRegistry handlers;

@@ -42,7 +42,8 @@ int CancelPendingSends(pg::Connection& conn, const std::string& redis_url,
     // only in the list).
     auto h = redis.Command({"HGET", key, "queue"});
     std::vector<std::vector<std::string>> cmds = {
-        {"ZREM", std::string(redis::keys::kScheduled), id}};
+        {"ZREM", std::string(redis::keys::kScheduled), id},
+        {"DEL", redis::keys::Envelope(id)}};  // a scheduled job's
     if (!h.is_nil()) cmds.push_back({"HSET", key, "status", "cancelled"});
     redis.Pipeline(cmds);
   }
