@@ -102,6 +102,7 @@ bool CancelJob(pg::JobStore& store, redis::Broker* broker, const std::string& id
     std::vector<std::vector<std::string>> cmds = {
         {"ZREM", std::string(redis::keys::kScheduled), id},
         {"HSET", redis::keys::Job(id), "status", "cancelled"},
+        {"EXPIRE", redis::keys::Job(id), std::to_string(redis::keys::kCancelledTtlSeconds)},
         {"DEL", redis::keys::Envelope(id)}};  // a scheduled job's
     (h.count("queue") ? broker->ForQueue(h["queue"]) : broker->connection()).Pipeline(cmds);
   }

@@ -22,6 +22,10 @@ inline std::string Job(std::string_view id) { return "job:" + std::string(id); }
 // A scheduled or leased job's envelope (lua/lib/push_job.lua held_envelope); a
 // job on a queue list has only its list entry.
 inline std::string Envelope(std::string_view id) { return "pw:env:" + std::string(id); }
+// How long a cancelled job's hash is kept: a day, as a finished job's with the
+// default terminal_ttl_seconds (the cancel paths do not see a worker's setting).
+inline constexpr int64_t kCancelledTtlSeconds = 86400;
+
 inline std::string Worker(std::string_view id) { return "pw:worker:" + std::string(id); }
 inline std::string Lock(std::string_view name) { return "pw:lock:" + std::string(name); }
 inline std::string StatsSecond(int64_t epoch_s) {

@@ -270,6 +270,8 @@ TEST_F(EngineTest, EachEnvelopeIsStoredOnceAndNoneOutlivesItsJob) {
   auto [code, out] = RunPostwork({"jobs", "cancel", cancelled});
   EXPECT_EQ(code, 0) << out;
   EXPECT_EQ(envelope_keys(), 1u);
+  // A cancelled job's hash is kept a day, like a finished job's, not forever.
+  EXPECT_GT(Redis().Command({"TTL", "job:" + cancelled}).AsInt(), 0);
 
   RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), Diagnostic());
   for (const auto& id : {ready, retried, delayed}) {

@@ -44,7 +44,10 @@ int CancelPendingSends(pg::Connection& conn, const std::string& redis_url,
     std::vector<std::vector<std::string>> cmds = {
         {"ZREM", std::string(redis::keys::kScheduled), id},
         {"DEL", redis::keys::Envelope(id)}};  // a scheduled job's
-    if (!h.is_nil()) cmds.push_back({"HSET", key, "status", "cancelled"});
+    if (!h.is_nil()) {
+      cmds.push_back({"HSET", key, "status", "cancelled"});
+      cmds.push_back({"EXPIRE", key, std::to_string(redis::keys::kCancelledTtlSeconds)});
+    }
     redis.Pipeline(cmds);
   }
   return rows.rows();
