@@ -32,7 +32,7 @@ for i = 2, #ARGV, 7 do
     end
     if run_at > now then
       redis.call('HSET', key, 'run_at', ARGV[i + 3])
-      redis.call('SET', 'pw:env:' .. id, env)
+      redis.call('SET', env_key(id), env)
       redis.call('ZADD', KEYS[1], ARGV[i + 3], id)
     else
       push_job(queue, tenant, env, false)

@@ -30,7 +30,7 @@ for _, id in ipairs(due) do
     push_job(h[1], h[3], env, false)
     redis.call('HSET', 'job:' .. id, 'status', 'queued', 'updated_at', at)
     -- On a list now: the entry holds it.
-    redis.call('DEL', 'pw:env:' .. id)
+    redis.call('DEL', env_key(id))
     if h[2] then redis.call('HDEL', 'job:' .. id, 'envelope') end
   end
 end
@@ -209,7 +209,7 @@ for _, group in ipairs(items_by_queue) do
       end
       redis.call('HSET', key, 'status', 'processing', 'worker_id', worker, 'started_at', at,
         'lease_token', token, 'updated_at', at, unpack(extra))
-      redis.call('SET', 'pw:env:' .. id, raw)
+      redis.call('SET', env_key(id), raw)
       -- The lease's member carries its fencing token ("<token>:<id>"), so
       -- finish proves the lease with the member alone; one ZADD per batch.
       leases[#leases + 1] = deadline

@@ -66,7 +66,7 @@ for i = 3, #ARGV, 8 do
       redis.call('HSET', key, 'status', 'completed', 'completed_at', at, 'result', a,
         'updated_at', at)
       redis.call('EXPIRE', key, ttl)
-      redis.call('DEL', 'pw:env:' .. id)
+      redis.call('DEL', env_key(id))
       count(processed(queue))
     elseif kind == 'retry' then
       redis.call('HSET', key, 'status', 'retry_scheduled', 'attempt_count', b,
@@ -81,7 +81,7 @@ for i = 3, #ARGV, 8 do
       redis.call('HSET', key, 'status', 'failed', 'last_error', a, 'attempt_count', b,
         'failed_at', at, 'updated_at', at)
       redis.call('HDEL', key, 'envelope')
-      redis.call('DEL', 'pw:env:' .. id)
+      redis.call('DEL', env_key(id))
       redis.call('ZADD', KEYS[3], at, id)
       redis.call('EXPIRE', key, ttl)
       count('failed:' .. queue)
@@ -92,12 +92,12 @@ for i = 3, #ARGV, 8 do
       if env then push_job(queue, r[2], env, true) end
       redis.call('HSET', key, 'status', 'queued', 'updated_at', at)
       redis.call('HDEL', key, 'worker_id', 'envelope')
-      redis.call('DEL', 'pw:env:' .. id)  -- the list entry holds it
+      redis.call('DEL', env_key(id))  -- the list entry holds it
       woke = true
     else -- cancelled, skip
       redis.call('HSET', key, 'status', (kind == 'skip') and a or 'cancelled', 'updated_at', at)
       redis.call('HDEL', key, 'envelope')
-      redis.call('DEL', 'pw:env:' .. id)
+      redis.call('DEL', env_key(id))
       redis.call('EXPIRE', key, ttl)
     end
   end

@@ -29,7 +29,7 @@ for _, member in ipairs(expired) do
       redis.call('HSET', key, 'status', 'failed', 'attempt_count', attempts, 'failed_at', now,
         'last_error', 'lease expired: worker ' .. (h[3] or '?') .. ' stopped reporting', 'updated_at', now)
       redis.call('HDEL', key, 'envelope')
-      redis.call('DEL', 'pw:env:' .. id)
+      redis.call('DEL', env_key(id))
       redis.call('ZADD', KEYS[2], now, id)
       redis.call('EXPIRE', key, ttl)
     else
@@ -37,7 +37,7 @@ for _, member in ipairs(expired) do
       push_job(h[1], h[7], env, true)
       redis.call('HSET', key, 'status', 'queued', 'attempt_count', attempts, 'updated_at', now)
       redis.call('HDEL', key, 'worker_id', 'envelope')
-      redis.call('DEL', 'pw:env:' .. id)  -- the list entry holds it
+      redis.call('DEL', env_key(id))  -- the list entry holds it
       requeued = true
     end
     out[#out + 1] = id

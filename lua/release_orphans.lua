@@ -24,7 +24,7 @@ for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
       push_job(h[2], h[5], env, true)
       redis.call('HSET', key, 'status', 'queued', 'updated_at', now)
       redis.call('HDEL', key, 'worker_id', 'envelope')
-      redis.call('DEL', 'pw:env:' .. id)  -- the list entry holds it
+      redis.call('DEL', env_key(id))  -- the list entry holds it
       released = released + 1
     end
   end

@@ -4,10 +4,14 @@
 -- ring (pw:tr:<queue>) lists the tenants with work, so fetch can serve them
 -- round-robin. pw:tcount counts tenant-list entries per queue. Jobs without a
 -- tenant (and every foreign producer's plain LPUSH) use the queue list itself.
+-- Where a scheduled or leased job's envelope is held (keys::Envelope in C++);
+-- a job on a queue list has only its list entry.
+local function env_key(id) return 'pw:env:' .. id end
+
 -- A scheduled or leased job's envelope: pw:env:<id>, or the hash's `envelope`
 -- field where a version before pw:env wrote it. false when there is none.
 local function held_envelope(id, hash_envelope)
-  local env = redis.call('GET', 'pw:env:' .. id)
+  local env = redis.call('GET', env_key(id))
   if env then return env end
   if hash_envelope and hash_envelope ~= '' then return hash_envelope end
   return false

@@ -1,7 +1,6 @@
 #include "core/job_admin.hpp"
 
 #include "postwork/error.hpp"
-#include "redis/keys.hpp"
 
 namespace postwork::core {
 
@@ -94,17 +93,8 @@ std::vector<std::string> RetryDeadJobs(pg::JobStore& store, redis::Broker& broke
 bool CancelJob(pg::JobStore& store, redis::Broker* broker, const std::string& id) {
   if (!store.Cancel(id)) return false;
   if (broker) {
-    // Drop it from the schedule now. A queue entry stays where it is (its
-    // text lives only in the list, and a search would scan the whole list):
-    // the fetch script drops the entry of a job marked cancelled when it
-    // reaches it, without running it.
     auto h = broker->JobHash(id);
-    std::vector<std::vector<std::string>> cmds = {
-        {"ZREM", std::string(redis::keys::kScheduled), id},
-        {"HSET", redis::keys::Job(id), "status", "cancelled"},
-        {"EXPIRE", redis::keys::Job(id), std::to_string(redis::keys::kCancelledTtlSeconds)},
-        {"DEL", redis::keys::Envelope(id)}};  // a scheduled job's
-    (h.count("queue") ? broker->ForQueue(h["queue"]) : broker->connection()).Pipeline(cmds);
+    broker->MarkCancelled(id, h.count("queue") ? h["queue"] : "");
   }
   return true;
 }

@@ -565,6 +565,15 @@ void Broker::SettleFinished(const std::string& id, const std::string& queue,
   ForQueue(queue).Pipeline(cmds);
 }
 
+void Broker::MarkCancelled(const std::string& id, const std::string& queue) {
+  const std::string key = keys::Job(id);
+  (queue.empty() ? conn_ : ForQueue(queue))
+      .Pipeline({{"ZREM", std::string(keys::kScheduled), id},
+                 {"HSET", key, "status", "cancelled"},
+                 {"EXPIRE", key, std::to_string(keys::kCancelledTtlSeconds)},
+                 {"DEL", keys::Envelope(id)}});
+}
+
 void Broker::RemoveFromDead(const std::vector<std::string>& ids) {
   if (ids.empty()) return;
   std::vector<std::vector<std::string>> zrem;

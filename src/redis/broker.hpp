@@ -110,6 +110,12 @@ class Broker {
   // failed or cancelled); a stale queue entry of it is dropped at fetch.
   void SettleFinished(const std::string& id, const std::string& queue, const std::string& status,
                       int64_t now_ms, int64_t terminal_ttl_s);
+  // A job PostgreSQL has just cancelled (an operator, or a send a reply or an
+  // unsubscribe made moot): off the schedule, its held envelope deleted, its
+  // hash marked and kept a day. A queue entry stays on its list (its text lives
+  // only there, and a search would scan the whole list): fetch drops it unrun.
+  // `queue` picks the shard; "" = the default Redis.
+  void MarkCancelled(const std::string& id, const std::string& queue);
 
   // The default Redis's connection.
   Connection& connection() { return conn_; }

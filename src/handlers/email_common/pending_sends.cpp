@@ -4,7 +4,6 @@
 #include <memory>
 
 #include "redis/broker.hpp"
-#include "redis/keys.hpp"
 #include "redis/url.hpp"
 
 namespace postwork::handlers::email {
@@ -19,12 +18,12 @@ WHERE tenant_id = $1 AND status IN ('queued', 'retry_scheduled')
   AND id <> $5
 RETURNING id, queue)SQL";
 
-// The job's queue picks the Redis (queue sharding).
-redis::Connection& ThreadRedis(const std::string& url, const std::string& queue) {
+// One broker per Redis URL and thread; the job's queue picks the shard.
+redis::Broker& ThreadBroker(const std::string& url) {
   thread_local std::map<std::string, std::unique_ptr<redis::Broker>> brokers;
   auto& b = brokers[url];
   if (!b) b = std::make_unique<redis::Broker>(redis::ParseRedisUrl(url));
-  return b->ForQueue(queue);
+  return *b;
 }
 }  // namespace
 
@@ -34,21 +33,7 @@ int CancelPendingSends(pg::Connection& conn, const std::string& redis_url,
                                      "cancelled: " + f.reason, f.exclude_job_id});
   if (rows.rows() == 0 || redis_url.empty()) return rows.rows();
   for (int i = 0; i < rows.rows(); ++i) {
-    std::string id = rows.Get(i, 0);
-    auto& redis = ThreadRedis(redis_url, rows.Get(i, 1));
-    std::string key = redis::keys::Job(id);
-    // A job Redis holds is marked cancelled: the fetch script drops its queue
-    // entry when it reaches it (the entry is not searched for: its text lives
-    // only in the list).
-    auto h = redis.Command({"HGET", key, "queue"});
-    std::vector<std::vector<std::string>> cmds = {
-        {"ZREM", std::string(redis::keys::kScheduled), id},
-        {"DEL", redis::keys::Envelope(id)}};  // a scheduled job's
-    if (!h.is_nil()) {
-      cmds.push_back({"HSET", key, "status", "cancelled"});
-      cmds.push_back({"EXPIRE", key, std::to_string(redis::keys::kCancelledTtlSeconds)});
-    }
-    redis.Pipeline(cmds);
+    ThreadBroker(redis_url).MarkCancelled(rows.Get(i, 0), rows.Get(i, 1));
   }
   return rows.rows();
 }
