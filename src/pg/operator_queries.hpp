@@ -5,7 +5,7 @@
 namespace postwork::pg::queries {
 
 // Per queue: jobs running, waiting for a later run_at (retries, delays,
-// reschedules) and dead-lettered. Uses jobs_status_updated_idx.
+// reschedules) and dead-lettered. Uses jobs_unfinished_idx.
 inline constexpr const char* kCountsByQueue = R"SQL(
 SELECT queue,
        count(*) FILTER (WHERE status = 'running') AS running,
