@@ -1,5 +1,8 @@
 #include "pg/array_literal.hpp"
 
+#include <cstdio>
+#include <ctime>
+
 namespace postwork::pg {
 
 void ArrayLiteral::Separator() {
@@ -41,6 +44,79 @@ std::string ArrayLiteral::Take() {
   std::string out = std::move(text_);
   text_.assign(1, '{');
   size_ = 0;
+  return out;
+}
+
+void CopyRows::Separator() {
+  if (row_open_) text_.push_back('\t');
+  row_open_ = true;
+}
+
+CopyRows& CopyRows::Add(std::string_view value) {
+  Separator();
+  text_.reserve(text_.size() + value.size());
+  size_t run = 0;  // start of the bytes not copied yet
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    const char* escaped = nullptr;
+    switch (c) {
+      case '\\':
+        escaped = "\\\\";
+        break;
+      case '\t':
+        escaped = "\\t";
+        break;
+      case '\n':
+        escaped = "\\n";
+        break;
+      case '\r':
+        escaped = "\\r";
+        break;
+      case '\0':
+        escaped = "\xEF\xBF\xBD";
+        break;
+      default:
+        continue;
+    }
+    text_.append(value.data() + run, i - run);
+    text_.append(escaped);
+    run = i + 1;
+  }
+  text_.append(value.data() + run, value.size() - run);
+  return *this;
+}
+
+CopyRows& CopyRows::Add(int64_t value) {
+  Separator();
+  text_.append(std::to_string(value));
+  return *this;
+}
+
+CopyRows& CopyRows::AddNull() {
+  Separator();
+  text_.append("\\N");
+  return *this;
+}
+
+CopyRows& CopyRows::EndRow() {
+  text_.push_back('\n');
+  row_open_ = false;
+  ++rows_;
+  return *this;
+}
+
+std::string TimestampText(int64_t epoch_ms) {
+  int64_t secs = epoch_ms / 1000, ms = epoch_ms % 1000;
+  if (ms < 0) {
+    ms += 1000;
+    secs -= 1;
+  }
+  const std::time_t t = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char out[48];
+  std::snprintf(out, sizeof(out), "%04d-%02d-%02d %02d:%02d:%02d.%03d+00", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
   return out;
 }
 

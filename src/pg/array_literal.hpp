@@ -32,6 +32,36 @@ class ArrayLiteral {
   size_t size_ = 0;
 };
 
+// Rows for COPY ... FROM STDIN in PostgreSQL's text format: fields separated
+// by tabs, rows ended by a newline, NULL as \N. Loading a batch this way skips
+// the array parsing and per-row projection of INSERT ... SELECT FROM unnest(),
+// and PostgreSQL writes the heap tuples in multi-row WAL records.
+class CopyRows {
+ public:
+  // Escaped (backslash, tab, newline, carriage return). A NUL byte becomes U+FFFD.
+  CopyRows& Add(std::string_view value);
+  CopyRows& Add(int64_t value);
+  CopyRows& AddNull();
+  // NULL for an empty string.
+  CopyRows& AddOrNull(std::string_view value) { return value.empty() ? AddNull() : Add(value); }
+  // Ends the current row.
+  CopyRows& EndRow();
+
+  size_t rows() const { return rows_; }
+  const std::string& text() const { return text_; }
+
+ private:
+  void Separator();
+
+  std::string text_;
+  size_t rows_ = 0;
+  bool row_open_ = false;
+};
+
+// A time in milliseconds since the epoch as timestamptz input text, UTC
+// ("2026-12-07 10:35:00.123+00").
+std::string TimestampText(int64_t epoch_ms);
+
 // JSON text for a jsonb column: jsonb cannot hold U+0000, so an escaped NUL
 // becomes U+FFFD (the text stays, visibly).
 std::string JsonbText(std::string json_text);

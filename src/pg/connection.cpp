@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <regex>
@@ -162,6 +163,40 @@ Result Connection::Exec(const std::string& sql, const Params& params) {
     return unprepared();
   }
   return Check(r, sql);
+}
+
+int64_t Connection::CopyIn(const std::string& copy_sql, std::string_view rows) {
+  EnsureConnected();
+  pg_result* started = PQexec(conn_, copy_sql.c_str());
+  if (started == nullptr || PQresultStatus(started) != PGRES_COPY_IN) {
+    Check(started, copy_sql);  // throws on an error
+    throw SqlError("not a COPY FROM STDIN statement (in: " + copy_sql.substr(0, 60) + "...)", "");
+  }
+  PQclear(started);
+  // In blocking mode these return -1 only when the connection failed.
+  constexpr size_t kChunk = size_t{1} << 20;
+  bool sent = true;
+  for (size_t at = 0; sent && at < rows.size(); at += kChunk) {
+    const size_t n = std::min(kChunk, rows.size() - at);
+    sent = PQputCopyData(conn_, rows.data() + at, static_cast<int>(n)) == 1;
+  }
+  sent = sent && PQputCopyEnd(conn_, nullptr) == 1;
+  // The COPY's own result, then nullptr. Every result is read before any is
+  // checked, so the connection is idle again whatever happened.
+  std::vector<Result> results;
+  while (pg_result* r = PQgetResult(conn_)) results.emplace_back(r);
+  if (!sent || results.empty()) {
+    std::string err = PQerrorMessage(conn_);
+    Disconnect();
+    throw UnavailableError("PostgreSQL connection lost: " + err.substr(0, err.find('\n')));
+  }
+  int64_t copied = 0;
+  for (auto& r : results) {
+    // Check takes ownership of a raw result; hand each one back to it.
+    Result checked = Check(r.Release(), copy_sql);
+    copied += checked.affected();
+  }
+  return copied;
 }
 
 void Connection::ExecScript(const std::string& sql) {

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -35,7 +36,8 @@ class Result {
   std::optional<std::string> GetOptional(int row, int col) const;
   int64_t GetInt(int row, int col) const;
   std::string ColumnName(int col) const;
-  int affected() const;  // rows changed by INSERT/UPDATE/DELETE
+  int affected() const;  // rows changed by INSERT/UPDATE/DELETE (copied by COPY)
+  pg_result* Release() { return res_.release(); }  // the caller owns it
 
  private:
   struct Deleter {
@@ -70,6 +72,9 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   Result Exec(const std::string& sql, const Params& params = {});
+  // Runs `copy_sql` (COPY ... FROM STDIN) and sends `rows` (text format) as
+  // its data. Returns the number of rows copied; a failing row fails them all.
+  int64_t CopyIn(const std::string& copy_sql, std::string_view rows);
   // Several statements separated by ';' with no parameters (migrations).
   void ExecScript(const std::string& sql);
   void Ping();

@@ -20,10 +20,20 @@ namespace postwork::pg::queries {
   "  AS j(id, queue, payload, max_attempts, run_at_ms, tenant_id, idempotency_key)\n"
 inline constexpr const char* kInsertJobs =
     POSTWORK_INSERT_JOBS_SQL "ON CONFLICT DO NOTHING\nRETURNING id";
-// The same without ON CONFLICT, for batches with no idempotency key (the
-// caller retries with kInsertJobs on a unique violation).
+// The same without ON CONFLICT, for a batch with no idempotency key and only
+// ids the client made up, which cannot conflict (the caller retries with
+// kInsertJobs on a unique violation).
 inline constexpr const char* kInsertFreshJobs = POSTWORK_INSERT_JOBS_SQL "RETURNING id";
 #undef POSTWORK_INSERT_JOBS_SQL
+// A large batch of such jobs takes the fastest load there is (pg::CopyRows):
+// rows of id, queue, status, payload, max_attempts[, run_at], tenant_id.
+// Without run_at the column takes its default, now(), as kInsertJobs does for
+// a run_at_ms of 0. A unique violation fails the whole COPY; the caller then
+// retries with kInsertJobs.
+inline constexpr const char* kCopyFreshJobs =
+    "COPY jobs (id, queue, status, payload, max_attempts, tenant_id) FROM STDIN";
+inline constexpr const char* kCopyFreshJobsAt =
+    "COPY jobs (id, queue, status, payload, max_attempts, run_at, tenant_id) FROM STDIN";
 
 // $1: ["key", ...] -> (key, id) of the live jobs holding them
 inline constexpr const char* kLiveIdsByKey = R"SQL(

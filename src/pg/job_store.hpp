@@ -44,6 +44,8 @@ class JobStore {
  public:
   explicit JobStore(std::string url);
 
+  // Batches of made-up ids from this size on are loaded with COPY.
+  static constexpr size_t kCopyMinJobs = 32;
   std::vector<EnqueueOutcome> Insert(const std::vector<core::NewJob>& jobs);
   // Marks leased jobs running (creating rows for jobs a foreign producer pushed).
   // Returns the ids accepted; the others are finished or newer elsewhere.
@@ -76,6 +78,10 @@ class JobStore {
   Connection& connection() { return conn_; }
 
  private:
+  // Loads a batch of made-up ids with COPY; nullopt when the batch mixes
+  // delayed and ready jobs, or an id conflicted after all.
+  std::optional<std::vector<EnqueueOutcome>> CopyFresh(const std::vector<core::NewJob>& jobs);
+
   Connection conn_;
 };
 

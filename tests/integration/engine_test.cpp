@@ -205,6 +205,60 @@ TEST_F(EngineTest, IdempotencyKeyEnqueuedTwiceMakesOneJob) {
   EXPECT_NE(out.find(a.id), std::string::npos);
 }
 
+TEST_F(EngineTest, ABatchOfMadeUpIdsIsCopiedInAndAConflictFallsBackToOnConflict) {
+  pg::JobStore store(Servers().database_url);
+  const int64_t now = core::SystemClock::Instance().NowMs();
+  // Batches of pg::JobStore::kCopyMinJobs and more are loaded with COPY.
+  const size_t n = pg::JobStore::kCopyMinJobs;
+  auto batch = [&](const std::string& prefix, int64_t run_at_ms) {
+    std::vector<core::NewJob> jobs;
+    for (size_t i = 0; i < n; ++i) {
+      jobs.push_back(core::NewJob{.id = prefix + std::to_string(i),
+                                  .queue = "queue:diagnostic",
+                                  .payload = {{"i", i}},
+                                  .max_attempts = 7,
+                                  .run_at_ms = run_at_ms,
+                                  .generated_id = true});
+    }
+    return jobs;
+  };
+  // Text the COPY format gives a meaning to (tab, newline, backslash, \N)
+  // arrives in the row as it was sent.
+  const nlohmann::json tricky = {{"s", "tab\tnew\nline \\N back\\slash \"q\""}, {"n", 1.5}};
+  auto jobs = batch("copy-", 0);
+  jobs[0].payload = tricky;
+  jobs[1].tenant_id = "tenant-a";
+  auto out = store.Insert(jobs);
+  ASSERT_EQ(out.size(), n);
+  for (const auto& o : out) EXPECT_TRUE(o.created) << o.id;
+  EXPECT_EQ(nlohmann::json::parse(QueryValue("SELECT payload::text FROM jobs WHERE id = 'copy-0'")),
+            tricky);
+  EXPECT_EQ(QueryValue("SELECT status || max_attempts || coalesce(tenant_id, '-') FROM jobs "
+                       "WHERE id = 'copy-1'"),
+            "queued7tenant-a");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE id LIKE 'copy-%' AND tenant_id IS NULL "
+                     "AND run_at = created_at AND status = 'queued'"),
+            static_cast<int64_t>(n) - 1);
+
+  // A delayed batch keeps each job's time, to the millisecond.
+  for (const auto& o : store.Insert(batch("later-", now + 60'000))) EXPECT_TRUE(o.created);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE id LIKE 'later-%' "
+                     "AND (extract(epoch FROM run_at) * 1000)::bigint = $1",
+                     {std::to_string(now + 60'000)}),
+            static_cast<int64_t>(n));
+
+  // A made-up id that exists after all: the batch is inserted again with ON
+  // CONFLICT, the new jobs are created and the existing one left as it was.
+  jobs = batch("again-", 0);
+  jobs[5].id = "copy-0";
+  out = store.Insert(jobs);
+  ASSERT_EQ(out.size(), n);
+  for (size_t i = 0; i < n; ++i) EXPECT_EQ(out[i].created, i != 5) << out[i].id;
+  EXPECT_EQ(QueryValue("SELECT payload->>'s' FROM jobs WHERE id = 'copy-0'"),
+            tricky["s"].get<std::string>());
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs"), static_cast<int64_t>(3 * n - 1));
+}
+
 TEST_F(EngineTest, PipelinedPushesReachRedisInCommitOrderByFlushAndByTheDestructor) {
   std::vector<std::string> ids;
   {

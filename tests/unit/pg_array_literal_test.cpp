@@ -43,5 +43,32 @@ TEST(JsonbText, EscapedNulBecomesReplacementButEscapedBackslashStays) {
   EXPECT_EQ(JsonbText("{}"), "{}");
 }
 
+TEST(CopyRows, FieldsAreTabSeparatedRowsEndInNewlineAndNullIsBackslashN) {
+  CopyRows rows;
+  rows.Add("a").Add(int64_t{-7}).AddNull().AddOrNull("").EndRow();
+  rows.Add("b").EndRow();
+  EXPECT_EQ(rows.rows(), 2u);
+  EXPECT_EQ(rows.text(), "a\t-7\t\\N\t\\N\nb\n");
+}
+
+TEST(CopyRows, EscapesWhatTheTextFormatGivesAMeaning) {
+  CopyRows rows;
+  rows.Add(std::string("back\\slash\ttab\nnewline\rreturn\0nul", 33)).EndRow();
+  EXPECT_EQ(rows.text(),
+            "back\\\\slash\\ttab\\nnewline\\rreturn\xEF\xBF\xBD"
+            "nul\n");
+  // JSON text keeps its own escapes: a backslash is doubled, nothing else changes.
+  CopyRows json;
+  json.Add(R"({"a":"x\"y\\z"})").EndRow();
+  EXPECT_EQ(json.text(), R"({"a":"x\\"y\\\\z"})"
+                         "\n");
+}
+
+TEST(TimestampText, MillisecondsSinceTheEpochInUtc) {
+  EXPECT_EQ(TimestampText(0), "1970-01-01 00:00:00.000+00");
+  EXPECT_EQ(TimestampText(1796640900123), "2026-12-07 10:55:00.123+00");
+  EXPECT_EQ(TimestampText(-1), "1969-12-31 23:59:59.999+00");
+}
+
 }  // namespace
 }  // namespace postwork::pg
