@@ -98,16 +98,36 @@ void PerShard(const ShardMap& map, const std::vector<T>& items, QueueOf queue_of
 
 namespace {
 int64_t EnqueueOn(Connection& conn, const std::vector<PushItem>& items, int64_t now_ms) {
+  // A producer's batch shares everything but the id and the envelope: then
+  // those are sent once (enqueue.lua's 'shared' form).
+  const PushItem& first = items.front();
+  const bool shared = std::all_of(items.begin(), items.end(), [&](const PushItem& it) {
+    return it.queue == first.queue && it.run_at_ms == first.run_at_ms &&
+           it.max_attempts == first.max_attempts && it.attempt_count == first.attempt_count &&
+           it.tenant_id == first.tenant_id;
+  });
   std::vector<std::string> args = {std::to_string(now_ms)};
-  args.reserve(1 + items.size() * 7);
-  for (const auto& it : items) {
-    args.push_back(it.id);
-    args.push_back(it.queue);
-    args.push_back(it.envelope);
-    args.push_back(std::to_string(it.run_at_ms));
-    args.push_back(std::to_string(it.max_attempts));
-    args.push_back(std::to_string(it.attempt_count));
-    args.push_back(it.tenant_id);
+  if (shared) {
+    args.reserve(7 + items.size() * 2);
+    args.insert(args.end(), {"shared", first.queue, std::to_string(first.run_at_ms),
+                             std::to_string(first.max_attempts),
+                             std::to_string(first.attempt_count), first.tenant_id});
+    for (const auto& it : items) {
+      args.push_back(it.id);
+      args.push_back(it.envelope);
+    }
+  } else {
+    args.reserve(2 + items.size() * 7);
+    args.push_back("each");
+    for (const auto& it : items) {
+      args.push_back(it.id);
+      args.push_back(it.queue);
+      args.push_back(it.envelope);
+      args.push_back(std::to_string(it.run_at_ms));
+      args.push_back(std::to_string(it.max_attempts));
+      args.push_back(std::to_string(it.attempt_count));
+      args.push_back(it.tenant_id);
+    }
   }
   return conn
       .Eval(GetScript("enqueue"), {std::string(keys::kScheduled), std::string(keys::kWake)}, args)

@@ -461,12 +461,18 @@ TEST_F(EngineTest, CronTickWithThreeWorkersMakesOneJobPerTick) {
 
 TEST_F(EngineTest, ReconcilerPushesJobsRedisLost) {
   auto id = client().Enqueue("diagnostic", {}).id;
+  // Jobs that differ in more than id and envelope go in one call too
+  // (enqueue.lua's 'each' form): this one waits in its tenant's list.
+  auto tenant_job = client().Enqueue("diagnostic", {}, {.tenant_id = "t1"}).id;
   Redis().Command({"FLUSHDB"});  // as if Redis restarted without persistence
   auto [code, out] = RunPostwork({"reconcile", "--grace-seconds", "0"});
   ASSERT_EQ(code, 0) << out;
-  EXPECT_NE(out.find("pushed 1"), std::string::npos) << out;
+  EXPECT_NE(out.find("pushed 2"), std::string::npos) << out;
+  EXPECT_EQ(Redis().Command({"LLEN", "queue:diagnostic"}).AsInt(), 1);
+  EXPECT_EQ(Redis().Command({"LLEN", "pw:tq:queue:diagnostic:t1"}).AsInt(), 1);
   RunningWorker w(TestWorkerOptions({"queue:diagnostic"}), Diagnostic());
   ASSERT_TRUE(WaitStatus(id, "completed"));
+  ASSERT_TRUE(WaitStatus(tenant_job, "completed"));
   auto [code2, out2] = RunPostwork({"reconcile", "--grace-seconds", "0"});
   EXPECT_NE(out2.find("pushed 0"), std::string::npos) << out2;
 }
