@@ -9,14 +9,14 @@ namespace postwork::pg::queries {
 // Columns $1..$7: id, queue, payload (JSON text), max_attempts, run_at_ms,
 // tenant_id, idempotency_key. Returns the ids created; a conflicting id or live
 // idempotency key creates nothing.
-#define POSTWORK_INSERT_JOBS_SQL                                                                  \
-  "INSERT INTO jobs (id, queue, status, payload, max_attempts, run_at, tenant_id, "              \
-  "idempotency_key)\n"                                                                           \
-  "SELECT j.id, j.queue, 'queued', j.payload::jsonb, j.max_attempts,\n"                          \
-  "       CASE WHEN j.run_at_ms > 0 THEN to_timestamp(j.run_at_ms / 1000.0) ELSE now() END,\n"   \
-  "       j.tenant_id, j.idempotency_key\n"                                                      \
-  "FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::text[], "        \
-  "$7::text[])\n"                                                                                \
+#define POSTWORK_INSERT_JOBS_SQL                                                               \
+  "INSERT INTO jobs (id, queue, status, payload, max_attempts, run_at, tenant_id, "            \
+  "idempotency_key)\n"                                                                         \
+  "SELECT j.id, j.queue, 'queued', j.payload::jsonb, j.max_attempts,\n"                        \
+  "       CASE WHEN j.run_at_ms > 0 THEN to_timestamp(j.run_at_ms / 1000.0) ELSE now() END,\n" \
+  "       j.tenant_id, j.idempotency_key\n"                                                    \
+  "FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::text[], "      \
+  "$7::text[])\n"                                                                              \
   "  AS j(id, queue, payload, max_attempts, run_at_ms, tenant_id, idempotency_key)\n"
 inline constexpr const char* kInsertJobs =
     POSTWORK_INSERT_JOBS_SQL "ON CONFLICT DO NOTHING\nRETURNING id";
@@ -25,6 +25,18 @@ inline constexpr const char* kInsertJobs =
 // kInsertJobs on a unique violation).
 inline constexpr const char* kInsertFreshJobs = POSTWORK_INSERT_JOBS_SQL "RETURNING id";
 #undef POSTWORK_INSERT_JOBS_SQL
+// One job ($1..$7 as scalars, same columns): a single enqueue skips the
+// array parsing and unnest() of the batch form.
+#define POSTWORK_INSERT_JOB_SQL                                                               \
+  "INSERT INTO jobs (id, queue, status, payload, max_attempts, run_at, tenant_id, "           \
+  "idempotency_key)\n"                                                                        \
+  "VALUES ($1, $2, 'queued', $3::jsonb, $4::int,\n"                                           \
+  "        CASE WHEN $5::bigint > 0 THEN to_timestamp($5::bigint / 1000.0) ELSE now() END,\n" \
+  "        $6, $7)\n"
+inline constexpr const char* kInsertJob =
+    POSTWORK_INSERT_JOB_SQL "ON CONFLICT DO NOTHING\nRETURNING id";
+inline constexpr const char* kInsertFreshJob = POSTWORK_INSERT_JOB_SQL "RETURNING id";
+#undef POSTWORK_INSERT_JOB_SQL
 // A large batch of such jobs takes the fastest load there is (pg::CopyRows):
 // rows of id, queue, status, payload, max_attempts[, run_at], tenant_id.
 // Without run_at the column takes its default, now(), as kInsertJobs does for

@@ -107,26 +107,46 @@ std::vector<EnqueueOutcome> JobStore::Insert(const std::vector<core::NewJob>& jo
   if (fresh && jobs.size() >= kCopyMinJobs) {
     if (auto copied = CopyFresh(jobs)) return *std::move(copied);
   }
-  ArrayLiteral ids, queues, payloads, max_attempts, run_at, tenants, keys_col;
-  for (const auto& j : jobs) {
-    ids.Add(j.id);
-    queues.Add(j.queue);
-    payloads.Add(JsonbText(j.payload_json.empty() ? Dump(j.payload) : j.payload_json));
-    max_attempts.Add(int64_t{j.max_attempts});
-    run_at.Add(j.run_at_ms);
-    tenants.AddOrNull(j.tenant_id);
-    keys_col.AddOrNull(j.idempotency_key);
+  Params params;
+  const char* insert = queries::kInsertJobs;
+  const char* insert_fresh = queries::kInsertFreshJobs;
+  if (jobs.size() == 1) {
+    const core::NewJob& j = jobs.front();
+    auto null_if_empty = [](const std::string& v) -> std::optional<std::string> {
+      if (v.empty()) return std::nullopt;
+      return v;
+    };
+    params = {j.id,
+              j.queue,
+              JsonbText(j.payload_json.empty() ? Dump(j.payload) : j.payload_json),
+              std::to_string(j.max_attempts),
+              std::to_string(j.run_at_ms),
+              null_if_empty(j.tenant_id),
+              null_if_empty(j.idempotency_key)};
+    insert = queries::kInsertJob;
+    insert_fresh = queries::kInsertFreshJob;
+  } else {
+    ArrayLiteral ids, queues, payloads, max_attempts, run_at, tenants, keys_col;
+    for (const auto& j : jobs) {
+      ids.Add(j.id);
+      queues.Add(j.queue);
+      payloads.Add(JsonbText(j.payload_json.empty() ? Dump(j.payload) : j.payload_json));
+      max_attempts.Add(int64_t{j.max_attempts});
+      run_at.Add(j.run_at_ms);
+      tenants.AddOrNull(j.tenant_id);
+      keys_col.AddOrNull(j.idempotency_key);
+    }
+    params = {ids.Take(),    queues.Take(),  payloads.Take(), max_attempts.Take(),
+              run_at.Take(), tenants.Take(), keys_col.Take()};
   }
-  const Params params = {ids.Take(),    queues.Take(),  payloads.Take(), max_attempts.Take(),
-                         run_at.Take(), tenants.Take(), keys_col.Take()};
   // A caller's own id (cron ticks, checks) or an idempotency key may exist
   // already: ON CONFLICT DO NOTHING, and the RETURNING says which rows are new.
   Result r;
   try {
-    r = conn_.Exec(fresh ? queries::kInsertFreshJobs : queries::kInsertJobs, params);
+    r = conn_.Exec(fresh ? insert_fresh : insert, params);
   } catch (const SqlError& e) {
     if (!fresh || e.sqlstate() != "23505") throw;
-    r = conn_.Exec(queries::kInsertJobs, params);
+    r = conn_.Exec(insert, params);
   }
   std::set<std::string> created;
   for (int i = 0; i < r.rows(); ++i) created.insert(r.Get(i, 0));
