@@ -178,6 +178,11 @@ PgSample PostgresProbe::Take(bool start_window) {
       }
     }
   }
+  try {
+    s.wal_bytes = exec("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint").GetInt(0, 0);
+  } catch (const std::exception&) {
+    // not allowed for this role: left out of the report
+  }
   auto r =
       exec("SELECT coalesce(sum(xact_commit + xact_rollback), 0)::bigint FROM pg_stat_database");
   s.transactions = r.GetInt(0, 0) - own_transactions_;
@@ -218,6 +223,10 @@ void FillPgFigures(const PgSample& a, const PgSample& b, int64_t jobs, RunResult
     // up to a second late, so short windows undercount.
     out.pg_statements_per_job = static_cast<double>(b.transactions - a.transactions) / n;
     out.detail["pg_statements_source"] = "pg_stat_database transactions";
+  }
+  if (a.wal_bytes && b.wal_bytes) {
+    // Write-ahead log written per job (the probe's own queries write none).
+    out.detail["pg_wal_bytes_per_job"] = static_cast<double>(*b.wal_bytes - *a.wal_bytes) / n;
   }
   if (b.top_statements.is_array()) {
     nlohmann::json top = nlohmann::json::array();

@@ -42,6 +42,7 @@ struct PgSample {
   std::optional<int64_t> statements;    // pg_stat_statements, probe queries excluded
   int64_t transactions = 0;             // pg_stat_database, probe transactions excluded
   nlohmann::json top_statements;        // filled by Take(true) when statements are reset
+  std::optional<int64_t> wal_bytes;     // pg_current_wal_lsn() as a byte offset
 };
 
 class RedisProbe {
