@@ -3,7 +3,7 @@
 // counter, the rest the queue entry. Properties: never throws; the counters end
 // up in range whatever the producer wrote; a malformed entry carries a reason;
 // the fast JSON path (core/json_parse.hpp) agrees with nlohmann::json, values
-// and number types, on every entry it takes.
+// and number types, on every entry it takes, and so does the fast writer.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -36,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto slow = nlohmann::json::parse(rest, nullptr, false);
     FUZZ_CHECK(!slow.is_discarded());
     FUZZ_CHECK(fast == slow);
-    FUZZ_CHECK(fast.dump() == slow.dump());  // the same number types too
+    FUZZ_CHECK(fast.dump() == slow.dump());                     // the same number types too
+    FUZZ_CHECK(postwork::core::DumpJson(fast) == fast.dump());  // the writer's fast path
   }
 
   FUZZ_CHECK(job.envelope.id == "j1" && job.envelope.queue == "queue:diagnostic");

@@ -9,6 +9,7 @@
 #include "app/log.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "core/json_parse.hpp"
 #include "core/queues.hpp"
 #include "pg/job_store.hpp"
 #include "postwork/error.hpp"
@@ -169,9 +170,7 @@ std::vector<Enqueued> Client::EnqueueBatch(const std::string& queue_name,
       // A missing payload is an empty object, as in the seed's envelope. It is
       // serialised once: PostgreSQL and the Redis envelope take the same text.
       std::string wire_payload =
-          payloads[i].payload.is_null()
-              ? std::string("{}")
-              : payloads[i].payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+          payloads[i].payload.is_null() ? std::string("{}") : core::DumpJson(payloads[i].payload);
       if (wire_payload.size() > impl_->options.max_payload_bytes) {
         throw ConfigError("payload of " + std::to_string(wire_payload.size()) +
                           " bytes is over the limit of " +

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "core/json_parse.hpp"
 #include "postwork/handler.hpp"
 
 namespace postwork {
@@ -36,13 +37,13 @@ bool IsTerminal(JobStatus status) {
 }
 
 std::string JobEnvelope::ToWire() const {
-  return ToWireWith(payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return ToWireWith(core::DumpJson(payload, nlohmann::json::error_handler_t::replace));
 }
 
 // Keys in sorted order, as nlohmann::json (a std::map) would write them.
 std::string JobEnvelope::ToWireWith(std::string_view payload_json) const {
   auto quoted = [](const std::string& s) {
-    return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return core::DumpJson(nlohmann::json(s), nlohmann::json::error_handler_t::replace);
   };
   std::string out;
   out.reserve(payload_json.size() + id.size() + queue.size() + tenant_id.size() + 120);

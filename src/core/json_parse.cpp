@@ -323,4 +323,128 @@ nlohmann::json ParseJson(std::string_view text) {
   return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
 }
 
+namespace {
+class FastWriter {
+ public:
+  explicit FastWriter(std::string& out) : out_(out) {}
+
+  bool Value(const nlohmann::json& v) {
+    using T = nlohmann::json::value_t;
+    switch (v.type()) {
+      case T::null:
+        out_ += "null";
+        return true;
+      case T::boolean:
+        out_ += v.get_ref<const bool&>() ? "true" : "false";
+        return true;
+      case T::number_integer:
+        return Integer(v.get_ref<const int64_t&>());
+      case T::number_unsigned:
+        return Integer(v.get_ref<const uint64_t&>());
+      case T::number_float:
+        out_ += v.dump();  // nlohmann's shortest round trip, and null for NaN
+        return true;
+      case T::string:
+        return String(v.get_ref<const std::string&>());
+      case T::array: {
+        out_ += '[';
+        bool first = true;
+        for (const auto& e : v.get_ref<const nlohmann::json::array_t&>()) {
+          if (!first) out_ += ',';
+          first = false;
+          if (!Value(e)) return false;
+        }
+        out_ += ']';
+        return true;
+      }
+      case T::object: {
+        out_ += '{';
+        bool first = true;
+        for (const auto& [key, e] : v.get_ref<const nlohmann::json::object_t&>()) {
+          if (!first) out_ += ',';
+          first = false;
+          if (!String(key)) return false;
+          out_ += ':';
+          if (!Value(e)) return false;
+        }
+        out_ += '}';
+        return true;
+      }
+      default:  // binary, discarded
+        return false;
+    }
+  }
+
+ private:
+  template <typename N>
+  bool Integer(N n) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), n);
+    out_.append(buf, end);
+    return ec == std::errc{};
+  }
+
+  bool String(const std::string& s) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out_ += '"';
+    const char* p = s.data();
+    const char* const end = p + s.size();
+    const char* run = p;
+    while (p < end) {
+      const auto c = static_cast<unsigned char>(*p);
+      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+        ++p;
+        continue;
+      }
+      if (c >= 0x80) {
+        const size_t n = Utf8Sequence(p, end);
+        if (n == 0) return false;
+        p += n;
+        continue;
+      }
+      out_.append(run, p);
+      switch (c) {
+        case '"':
+          out_ += "\\\"";
+          break;
+        case '\\':
+          out_ += "\\\\";
+          break;
+        case '\b':
+          out_ += "\\b";
+          break;
+        case '\f':
+          out_ += "\\f";
+          break;
+        case '\n':
+          out_ += "\\n";
+          break;
+        case '\r':
+          out_ += "\\r";
+          break;
+        case '\t':
+          out_ += "\\t";
+          break;
+        default:
+          out_ += "\\u00";
+          out_ += kHex[c >> 4];
+          out_ += kHex[c & 0xF];
+      }
+      run = ++p;
+    }
+    out_.append(run, p);
+    out_ += '"';
+    return true;
+  }
+
+  std::string& out_;
+};
+}  // namespace
+
+std::string DumpJson(const nlohmann::json& value, nlohmann::json::error_handler_t handler) {
+  std::string out;
+  if (FastWriter(out).Value(value)) return out;
+  return value.dump(-1, ' ', false, handler);
+}
+
 }  // namespace postwork::core

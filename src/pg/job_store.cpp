@@ -3,13 +3,14 @@
 #include <algorithm>
 #include <set>
 
+#include "core/json_parse.hpp"
 #include "pg/array_literal.hpp"
 #include "pg/job_queries.hpp"
 
 namespace postwork::pg {
 namespace {
 std::string Dump(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return core::DumpJson(j, nlohmann::json::error_handler_t::replace);
 }
 
 std::string_view PgStatusFor(core::FinishRecord::Kind kind) {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/envelope.hpp"
+#include "core/json_parse.hpp"
 #include "redis/keys.hpp"
 #include "redis/scripts.hpp"
 
@@ -233,7 +234,7 @@ std::vector<std::string> FinishOn(Connection& conn, const std::vector<core::Fini
     std::string a, b, c, d;
     switch (r.kind) {
       case Kind::kCompleted:
-        a = r.result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        a = core::DumpJson(r.result, nlohmann::json::error_handler_t::replace);
         break;
       case Kind::kRetry:
         a = std::to_string(r.run_at_ms);

@@ -133,5 +133,30 @@ TEST(JsonParse, AgreesWithNlohmannOnRandomDocuments) {
   }
 }
 
+TEST(JsonDump, WritesWhatNlohmannWritesByteForByte) {
+  std::mt19937_64 rng(20261208);
+  for (int i = 0; i < 2000; ++i) {
+    nlohmann::json doc = RandomValue(rng, 0);
+    ASSERT_EQ(DumpJson(doc), doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict));
+  }
+  const nlohmann::json fixed = {
+      {"control", std::string("\x00\x01\x1f\b\f\n\r\t\x7f", 10)},
+      {"quotes", "\"\\/"},
+      {"unicode", "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xE2\x80\xA8"},
+      {"numbers", {0, -1, 18446744073709551615ULL, -9223372036854775807LL - 1, 1.5, 1e300, -0.0}},
+      {"nan", std::nan("")},
+      {"empty", {{"a", nlohmann::json::array()}, {"o", nlohmann::json::object()}, {"s", ""}}},
+      {"long", std::string(5000, 'x') + "\n" + std::string(5000, 'y')}};
+  EXPECT_EQ(DumpJson(fixed), fixed.dump());
+}
+
+TEST(JsonDump, InvalidUtf8GoesToNlohmannsHandler) {
+  const nlohmann::json bad = {{"s", "ok \xFF \xC3"}, {"n", 1}};
+  EXPECT_THROW(DumpJson(bad), nlohmann::json::type_error);
+  EXPECT_EQ(DumpJson(bad, nlohmann::json::error_handler_t::replace),
+            bad.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  EXPECT_EQ(DumpJson(nlohmann::json::binary({1, 2, 3})), nlohmann::json::binary({1, 2, 3}).dump());
+}
+
 }  // namespace
 }  // namespace postwork::core
