@@ -10,22 +10,23 @@
 
 namespace postwork::core {
 
-int64_t ReconcileOnce(redis::Broker& broker, pg::JobStore& store, int grace_seconds,
-                      int64_t now_ms) {
+int64_t ReconcileOnce(redis::Broker& broker, pg::JobStore& store, int grace_seconds, int64_t now_ms,
+                      int page) {
   int64_t pushed = 0;
-  std::string after;
-  while (true) {
-    auto jobs = store.LiveJobsOlderThan(grace_seconds, after, 1000);
-    if (jobs.empty()) break;
+  store.ForEachLiveJobOlderThan(grace_seconds, page, [&](std::vector<pg::StoredJob>& jobs) {
     std::vector<std::pair<std::string, std::string>> checks;
     for (const auto& j : jobs) checks.emplace_back(j.id, j.queue);
     auto statuses = broker.JobStatuses(checks);
-    std::vector<redis::PushItem> missing;
+    std::vector<std::string> candidates;
     for (size_t i = 0; i < jobs.size(); ++i) {
       const auto& s = statuses[i];
       bool live = !s.is_nil() && s.str != "completed" && s.str != "failed" && s.str != "cancelled";
-      if (live) continue;
-      const auto& j = jobs[i];
+      if (!live) candidates.push_back(jobs[i].id);
+    }
+    // The page is the pass's snapshot; a job may have finished since. Push
+    // only what PostgreSQL holds as live (and past the grace) now.
+    std::vector<redis::PushItem> missing;
+    for (const auto& j : store.LiveJobsOlderThan(candidates, grace_seconds)) {
       JobEnvelope env{.id = j.id,
                       .queue = j.queue,
                       .payload = j.payload,
@@ -43,8 +44,7 @@ int64_t ReconcileOnce(redis::Broker& broker, pg::JobStore& store, int grace_seco
                          .tenant_id = j.tenant_id});
     }
     pushed += broker.Enqueue(missing, now_ms);
-    after = jobs.back().id;
-  }
+  });
   return pushed;
 }
 

@@ -169,14 +169,32 @@ SELECT id, queue, status, payload::text, attempt_count, max_attempts, worker_id,
 FROM jobs)SQL";
 
 // $1 grace seconds, $2 after id, $3 limit
-inline constexpr const char* kLiveOlderThan = R"SQL(
+// The reconciler's pass: one cursor over live jobs not updated for $1 seconds,
+// read a page at a time (FETCH). No ORDER BY: paging by id made the planner
+// walk jobs_pkey and filter every finished row on the heap (UUIDv7 ids put
+// the finished history first), 180 ms for the first page of a table with
+// 300,000 finished rows; the cursor reads jobs_unfinished_idx once per pass.
+inline constexpr const char* kDeclareLiveOlderThan = R"SQL(
+DECLARE pw_live_jobs NO SCROLL CURSOR FOR
 SELECT id, queue, status, payload::text, attempt_count, max_attempts, worker_id, tenant_id,
        idempotency_key, last_error, NULL, NULL, NULL, NULL, NULL, NULL,
        (extract(epoch FROM run_at) * 1000)::bigint, lease_token
 FROM jobs
 WHERE status IN ('queued', 'retry_scheduled', 'running')
-  AND updated_at < now() - make_interval(secs => $1::int) AND id > $2
-ORDER BY id LIMIT $3)SQL";
+  AND updated_at < now() - make_interval(secs => $1::int))SQL";
+
+// The same columns for those of the given ids ($1, a JSON array) that are
+// live and not updated for $2 seconds now: the reconciler reads its candidates
+// again outside the pass's snapshot, so a job that finished (or moved) while
+// the pass ran is not pushed again.
+inline constexpr const char* kLiveByIds = R"SQL(
+SELECT id, queue, status, payload::text, attempt_count, max_attempts, worker_id, tenant_id,
+       idempotency_key, last_error, NULL, NULL, NULL, NULL, NULL, NULL,
+       (extract(epoch FROM run_at) * 1000)::bigint, lease_token
+FROM jobs
+WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))
+  AND status IN ('queued', 'retry_scheduled', 'running')
+  AND updated_at < now() - make_interval(secs => $2::int))SQL";
 
 inline constexpr const char* kExecutions = R"SQL(
 SELECT attempt, worker_id, status, error,

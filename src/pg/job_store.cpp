@@ -280,10 +280,24 @@ std::map<std::string, std::pair<std::string, int64_t>> JobStore::Statuses(
   return out;
 }
 
-std::vector<StoredJob> JobStore::LiveJobsOlderThan(int grace_s, const std::string& after_id,
-                                                   int limit) {
-  return RowsToJobs(conn_.Exec(queries::kLiveOlderThan,
-                               {std::to_string(grace_s), after_id, std::to_string(limit)}));
+void JobStore::ForEachLiveJobOlderThan(int grace_s, int page,
+                                       const std::function<void(std::vector<StoredJob>&)>& fn) {
+  const std::string fetch = "FETCH " + std::to_string(std::max(1, page)) + " FROM pw_live_jobs";
+  InTransaction(conn_, [&] {
+    conn_.Exec(queries::kDeclareLiveOlderThan, {std::to_string(grace_s)});
+    while (true) {
+      auto jobs = RowsToJobs(conn_.Exec(fetch));
+      if (jobs.empty()) break;
+      fn(jobs);
+    }
+    conn_.Exec("CLOSE pw_live_jobs");
+  });
+}
+
+std::vector<StoredJob> JobStore::LiveJobsOlderThan(const std::vector<std::string>& ids,
+                                                   int grace_s) {
+  if (ids.empty()) return {};
+  return RowsToJobs(conn_.Exec(queries::kLiveByIds, {Dump(ids), std::to_string(grace_s)}));
 }
 
 std::optional<StoredJob> JobStore::Get(const std::string& id) {

@@ -2,6 +2,7 @@
 // The engine's PostgreSQL side. Every write is batched (one statement for many
 // jobs) and every write that ends an attempt applies only while the writer's
 // lease token is the job's current one.
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -61,8 +62,16 @@ class JobStore {
   std::map<std::string, std::pair<std::string, int64_t>> Statuses(
       const std::vector<std::string>& ids);
 
-  // Live jobs not updated for `grace_s`, in id order after `after_id`.
-  std::vector<StoredJob> LiveJobsOlderThan(int grace_s, const std::string& after_id, int limit);
+  // Every live job (queued, retry_scheduled, running) not updated for
+  // `grace_s`, handed to `fn` in pages of up to `page` jobs, in no particular
+  // order. One cursor in one transaction: the pass reads the unfinished-jobs
+  // index once, however long the finished history is. A row that changes
+  // during the pass is seen as it was when the pass began.
+  void ForEachLiveJobOlderThan(int grace_s, int page,
+                               const std::function<void(std::vector<StoredJob>&)>& fn);
+  // Those of `ids` that are live and not updated for `grace_s` now, as
+  // committed (not as a running pass's snapshot saw them).
+  std::vector<StoredJob> LiveJobsOlderThan(const std::vector<std::string>& ids, int grace_s);
 
   std::optional<StoredJob> Get(const std::string& id);
   std::vector<Execution> Executions(const std::string& id);

@@ -3,8 +3,10 @@
 
 #include <atomic>
 #include <mutex>
+#include <set>
 
 #include "core/clock.hpp"
+#include "core/reconciler.hpp"
 #include "handlers/diagnostic/diagnostic_handler.hpp"
 #include "pg/job_store.hpp"
 #include "postwork/client.hpp"
@@ -306,9 +308,7 @@ TEST_F(EngineTest, EachEnvelopeIsStoredOnceAndNoneOutlivesItsJob) {
   auto encoding = [&](const std::string& id) {
     return Redis().Command({"OBJECT", "ENCODING", "job:" + id}).str;
   };
-  auto envelope_keys = [&] {
-    return Redis().Command({"KEYS", "pw:env:*"}).elements.size();
-  };
+  auto envelope_keys = [&] { return Redis().Command({"KEYS", "pw:env:*"}).elements.size(); };
   auto ready = client().Enqueue("diagnostic", {{"to", "a@example.com"}}).id;
   auto retried = client().Enqueue("diagnostic", {{"fail_attempts", 1}}).id;
   int64_t at = core::SystemClock::Instance().NowMs() + 1000;
@@ -475,6 +475,41 @@ TEST_F(EngineTest, ReconcilerPushesJobsRedisLost) {
   ASSERT_TRUE(WaitStatus(tenant_job, "completed"));
   auto [code2, out2] = RunPostwork({"reconcile", "--grace-seconds", "0"});
   EXPECT_NE(out2.find("pushed 0"), std::string::npos) << out2;
+}
+
+TEST_F(EngineTest, ReconcilerReadsLiveJobsThroughOneCursorAndSkipsJobsFinishedSinceItsSnapshot) {
+  std::vector<nlohmann::json> payloads(25, nlohmann::json::object());
+  auto jobs = client().EnqueueMany("diagnostic", payloads);
+  ASSERT_EQ(jobs.size(), 25u);
+  // Finished history must not be read page by page: 40 completed rows.
+  QueryValue(
+      "INSERT INTO jobs (id, queue, status, payload, completed_at) "
+      "SELECT 'done-' || g, 'queue:diagnostic', 'completed', '{}', now() "
+      "FROM generate_series(1, 40) g");
+  Redis().Command({"FLUSHDB"});
+  pg::JobStore store(Servers().database_url);
+  // The pass sees its snapshot in pages; a job that finishes during the pass
+  // is still in a later page, but the fresh read leaves it out.
+  std::vector<size_t> pages;
+  std::set<std::string> seen;
+  const std::string finished = jobs[24].id;
+  store.ForEachLiveJobOlderThan(0, 10, [&](std::vector<pg::StoredJob>& page) {
+    if (pages.empty()) QueryValue("UPDATE jobs SET status = 'completed' WHERE id = $1", {finished});
+    pages.push_back(page.size());
+    for (const auto& j : page) seen.insert(j.id);
+  });
+  EXPECT_EQ(pages, (std::vector<size_t>{10, 10, 5}));
+  EXPECT_EQ(seen.size(), 25u);
+  EXPECT_TRUE(seen.contains(finished));
+  auto fresh = store.LiveJobsOlderThan({finished, jobs[0].id}, 0);
+  ASSERT_EQ(fresh.size(), 1u);
+  EXPECT_EQ(fresh[0].id, jobs[0].id);
+  EXPECT_TRUE(store.LiveJobsOlderThan({jobs[0].id}, 3600).empty());  // within the grace
+  redis::Broker broker(redis::ParseRedisUrl(Servers().redis_url));
+  EXPECT_EQ(core::ReconcileOnce(broker, store, 0, core::SystemClock::Instance().NowMs(), 10), 24);
+  EXPECT_EQ(Redis().Command({"LLEN", "queue:diagnostic"}).AsInt(), 24);
+  // The store's connection is usable after the pass (the cursor's transaction ended).
+  EXPECT_EQ(store.LiveJobsOlderThan({jobs[0].id}, 0).size(), 1u);
 }
 
 TEST_F(EngineTest, HeartbeatListsLiveWorkers) {
