@@ -4,6 +4,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <set>
 
@@ -44,6 +46,8 @@ namespace {
 void TuneAllocator() {
   static std::once_flag once;
   std::call_once(once, [] {
+    const char* tunables = std::getenv("GLIBC_TUNABLES");
+    if (tunables != nullptr && std::strstr(tunables, "glibc.malloc.") != nullptr) return;
     ::mallopt(M_ARENA_MAX, 1);
     ::mallopt(M_TRIM_THRESHOLD, 16 << 20);
     ::mallopt(M_MMAP_THRESHOLD, 4 << 20);
