@@ -1,5 +1,6 @@
 #include "core/completer.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string_view>
@@ -83,7 +84,13 @@ void Completer::AckLoop() {
         ack_cv_.wait_until(lock, retry_at_, [&] { return !acks_.empty(); });
         if (std::chrono::steady_clock::now() >= retry_at_) batch = std::exchange(deferred_, {});
       }
-      // Everything recorded meanwhile goes in one script call.
+      // Everything recorded meanwhile goes in one script call (sized once: a
+      // batch of FinishRecords grown by doubling moved each record ten times).
+      size_t incoming = batch.size();
+      for (auto it = acks_.begin(); it != acks_.end() && incoming < options_.max_batch; ++it) {
+        incoming += it->size();
+      }
+      batch.reserve(incoming);
       while (!acks_.empty() && batch.size() < options_.max_batch) {
         for (auto& r : acks_.front()) batch.push_back(std::move(r));
         acks_.pop_front();
@@ -109,6 +116,7 @@ void Completer::Run() {
         cv_.wait_for(lock, options_.flush_interval,
                      [&] { return stopping_ || queue_.size() >= options_.max_batch; });
       }
+      batch.reserve(std::min(queue_.size(), options_.max_batch));
       while (!queue_.empty() && batch.size() < options_.max_batch) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();

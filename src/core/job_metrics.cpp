@@ -36,11 +36,31 @@ JobMetrics::JobMetrics()
                                  "Time from enqueue to the handler's start (queue wait), by queue.",
                                  {"queue"}, kLatencyBuckets)) {}
 
+const JobMetrics::PerQueue& JobMetrics::For(std::string_view queue) {
+  {
+    std::shared_lock lock(queues_mu_);
+    if (auto it = queues_.find(queue); it != queues_.end()) return it->second;
+  }
+  std::unique_lock lock(queues_mu_);
+  if (auto it = queues_.find(queue); it != queues_.end()) return it->second;
+  const metrics::LabelValues labels = {std::string(queue)};
+  // Elements of an unordered_map keep their address when it grows.
+  return queues_
+      .emplace(std::string(queue), PerQueue{.processed = &processed_.With(labels),
+                                            .failed = &failed_.With(labels),
+                                            .retried = &retried_.With(labels),
+                                            .dead = &dead_.With(labels),
+                                            .reclaimed = &reclaimed_.With(labels),
+                                            .duration = &duration_.With(labels),
+                                            .latency = &latency_.With(labels)})
+      .first->second;
+}
+
 void JobMetrics::Started(const std::string& queue, int attempt, int64_t enqueued_at_ms,
                          int64_t started_ms) {
   if (attempt != 1 || enqueued_at_ms <= 0) return;
   // Clocks of producers and workers differ a little: never a negative wait.
-  latency_.With({queue}).Observe(
+  For(queue).latency->Observe(
       static_cast<double>(std::max<int64_t>(0, started_ms - enqueued_at_ms)) / 1000.0);
 }
 
@@ -48,29 +68,38 @@ void JobMetrics::Finished(const FinishRecord& r) {
   using Kind = FinishRecord::Kind;
   switch (r.kind) {
     case Kind::kCompleted:
-      processed_.With({r.queue}).Inc();
-      break;
     case Kind::kRetry:
-      failed_.With({r.queue}).Inc();
-      retried_.With({r.queue}).Inc();
-      break;
     case Kind::kFailed:
-      failed_.With({r.queue}).Inc();
-      dead_.With({r.queue}).Inc();
-      break;
     case Kind::kReschedule:
-      break;  // the handler ran and asked for later: no attempt used, but timed
+      break;
     default:
       return;  // no handler ran to an end: requeue, cancel, skip
   }
+  const PerQueue& q = For(r.queue);
+  switch (r.kind) {
+    case Kind::kCompleted:
+      q.processed->Inc();
+      break;
+    case Kind::kRetry:
+      q.failed->Inc();
+      q.retried->Inc();
+      break;
+    case Kind::kFailed:
+      q.failed->Inc();
+      q.dead->Inc();
+      break;
+    default:
+      break;  // a reschedule: the handler ran and asked for later, no attempt used, but timed
+  }
   if (r.started_ms > 0 && r.finished_ms >= r.started_ms) {
-    duration_.With({r.queue}).Observe(static_cast<double>(r.finished_ms - r.started_ms) / 1000.0);
+    q.duration->Observe(static_cast<double>(r.finished_ms - r.started_ms) / 1000.0);
   }
 }
 
 void JobMetrics::Reclaimed(const ReclaimedJob& job) {
-  reclaimed_.With({job.queue}).Inc();
-  if (job.dead) dead_.With({job.queue}).Inc();
+  const PerQueue& q = For(job.queue);
+  q.reclaimed->Inc();
+  if (job.dead) q.dead->Inc();
 }
 
 }  // namespace postwork::core

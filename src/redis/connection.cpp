@@ -23,35 +23,52 @@ timeval ToTimeval(std::chrono::milliseconds ms) {
                  .tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
 }
 
-Value Convert(const redisReply* r) {
-  Value v;
-  switch (r->type) {
-    case REDIS_REPLY_INTEGER:
-      v.type = Value::Type::kInteger;
-      v.integer = r->integer;
-      break;
-    case REDIS_REPLY_STRING:
-      v.type = Value::Type::kString;
-      v.str.assign(r->str, r->len);
+// The reader builds our Value tree directly (hiredis's object functions): no
+// redisReply per element and no second copy of every string. A child is a slot
+// of its parent's `elements`, sized when the parent array was read; only the
+// root is allocated, and only the root is ever freed.
+Value* Slot(const redisReadTask* task) {
+  if (task->parent == nullptr) return new Value;
+  auto* parent = static_cast<Value*>(task->parent->obj);
+  return &parent->elements[static_cast<size_t>(task->idx)];
+}
+
+void* CreateString(const redisReadTask* task, char* str, size_t len) {
+  Value* v = Slot(task);
+  switch (task->type) {
+    case REDIS_REPLY_ERROR:
+      v->type = Value::Type::kError;
       break;
     case REDIS_REPLY_STATUS:
-      v.type = Value::Type::kStatus;
-      v.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ERROR:
-      v.type = Value::Type::kError;
-      v.str.assign(r->str, r->len);
-      break;
-    case REDIS_REPLY_ARRAY:
-      v.type = Value::Type::kArray;
-      v.elements.reserve(r->elements);
-      for (size_t i = 0; i < r->elements; ++i) v.elements.push_back(Convert(r->element[i]));
+      v->type = Value::Type::kStatus;
       break;
     default:
-      v.type = Value::Type::kNil;
+      v->type = Value::Type::kString;
   }
+  v->str.assign(str, len);
   return v;
 }
+
+void* CreateArray(const redisReadTask* task, int elements) {
+  Value* v = Slot(task);
+  v->type = Value::Type::kArray;
+  v->elements.resize(static_cast<size_t>(std::max(0, elements)));
+  return v;
+}
+
+void* CreateInteger(const redisReadTask* task, long long value) {
+  Value* v = Slot(task);
+  v->type = Value::Type::kInteger;
+  v->integer = value;
+  return v;
+}
+
+void* CreateNil(const redisReadTask* task) { return Slot(task); }  // Value() is nil
+
+void FreeValue(void* root) { delete static_cast<Value*>(root); }
+
+redisReplyObjectFunctions kValueFunctions = {CreateString, CreateArray, CreateInteger, CreateNil,
+                                             FreeValue};
 
 std::vector<const char*> Argv(const std::vector<std::string>& argv, std::vector<size_t>& lens) {
   std::vector<const char*> ptrs;
@@ -132,6 +149,10 @@ void Connection::EnsureConnected() {
   ctx_ = redisConnectWithTimeout(url_.host.c_str(), url_.port, tv);
   if (!ctx_) throw UnavailableError("Redis: out of memory allocating a connection");
   if (ctx_->err) Fail("cannot connect");
+  ctx_->reader->fn = &kValueFunctions;
+  // Keep the read buffer between replies: by default hiredis frees it once it
+  // has more than 16 KiB spare, and a batch's reply grows it again, doubling.
+  ctx_->reader->maxbuf = 0;
   redisSetTimeout(ctx_, tv);
   redisEnableKeepAlive(ctx_);
   if (!url_.password.empty()) {
@@ -163,9 +184,9 @@ void Connection::EnsureConnected() {
 }
 
 Value Connection::ToValue(void* raw) {
-  ReplyPtr reply(static_cast<redisReply*>(raw));
+  std::unique_ptr<Value> reply(static_cast<Value*>(raw));  // built by kValueFunctions
   if (!reply) Fail("connection lost");
-  Value v = Convert(reply.get());
+  Value v = std::move(*reply);
   // Errors that mean "this server cannot serve you right now" are outages, not
   // bugs: loading its data after a restart, a replica during failover, a
   // script running too long. The caller retries with backoff.

@@ -512,6 +512,45 @@ TEST_F(EngineTest, ReconcilerReadsLiveJobsThroughOneCursorAndSkipsJobsFinishedSi
   EXPECT_EQ(store.LiveJobsOlderThan({jobs[0].id}, 0).size(), 1u);
 }
 
+TEST_F(EngineTest, RedisRepliesOfEveryShapeArriveWhole) {
+  // The connection builds its Value tree in hiredis's reader: nested arrays,
+  // nil inside an array, empty arrays, integers, status and error replies.
+  auto& r = Redis();
+  EXPECT_EQ(r.Command({"SET", "shape:a", "alpha"}).type, redis::Value::Type::kStatus);
+  EXPECT_EQ(r.Command({"SET", "shape:a", "alpha"}).str, "OK");
+  EXPECT_EQ(r.Command({"INCRBY", "shape:n", "41"}).integer, 41);
+  EXPECT_TRUE(r.Command({"GET", "shape:none"}).is_nil());
+  auto mget = r.Command({"MGET", "shape:a", "shape:none", "shape:n"});
+  ASSERT_EQ(mget.elements.size(), 3u);
+  EXPECT_EQ(mget.elements[0].str, "alpha");
+  EXPECT_TRUE(mget.elements[1].is_nil());
+  EXPECT_EQ(mget.elements[2].AsInt(), 41);
+  EXPECT_TRUE(r.Command({"LRANGE", "shape:empty", "0", "-1"}).elements.empty());
+  auto err = r.Command({"INCR", "shape:a"});
+  EXPECT_TRUE(err.is_error());
+  EXPECT_NE(err.str.find("not an integer"), std::string::npos);
+  // A large reply (about 1 MB) and a nested one, twice: the kept read buffer
+  // serves the second.
+  std::string big(1 << 20, 'x');
+  r.Command({"SET", "shape:big", big});
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(r.Command({"GET", "shape:big"}).str, big);
+    auto nested = r.Command({"EVAL", "return {1, {'two', {3}}, {}, 'four'}", "0"});
+    ASSERT_EQ(nested.elements.size(), 4u);
+    EXPECT_EQ(nested.elements[0].integer, 1);
+    ASSERT_EQ(nested.elements[1].elements.size(), 2u);
+    EXPECT_EQ(nested.elements[1].elements[0].str, "two");
+    EXPECT_EQ(nested.elements[1].elements[1].elements[0].integer, 3);
+    EXPECT_TRUE(nested.elements[2].elements.empty());
+    EXPECT_EQ(nested.elements[3].str, "four");
+  }
+  auto piped = r.Pipeline({{"GET", "shape:a"}, {"GET", "shape:none"}, {"INCR", "shape:a"}});
+  ASSERT_EQ(piped.size(), 3u);
+  EXPECT_EQ(piped[0].str, "alpha");
+  EXPECT_TRUE(piped[1].is_nil());
+  EXPECT_TRUE(piped[2].is_error());
+}
+
 TEST_F(EngineTest, HeartbeatListsLiveWorkers) {
   auto opts = TestWorkerOptions({"queue:diagnostic"});
   opts.id = "worker-test-heartbeat";
