@@ -1,6 +1,7 @@
 #include "core/completer.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 #include <string_view>
@@ -116,10 +117,14 @@ void Completer::Run() {
         cv_.wait_for(lock, options_.flush_interval,
                      [&] { return stopping_ || queue_.size() >= options_.max_batch; });
       }
-      batch.reserve(std::min(queue_.size(), options_.max_batch));
-      while (!queue_.empty() && batch.size() < options_.max_batch) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+      if (queue_.size() <= options_.max_batch) {
+        // The whole queue at once; its next fill gets room for as many.
+        batch = std::exchange(queue_, {});
+        queue_.reserve(batch.size());
+      } else {
+        const auto end = queue_.begin() + static_cast<std::ptrdiff_t>(options_.max_batch);
+        batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+        queue_.erase(queue_.begin(), end);
       }
       in_progress_ = batch.size();
     }

@@ -8,6 +8,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/in_flight.hpp"
@@ -64,7 +65,9 @@ class Completer {
   OutageTracker redis_outage_, pg_outage_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<FinishRecord> queue_;
+  // A vector, not a deque: a FinishRecord is larger than a deque's 512-byte
+  // block, so a deque allocated once per job.
+  std::vector<FinishRecord> queue_;
   size_t in_progress_ = 0;
   bool stopping_ = false;
   std::thread thread_;

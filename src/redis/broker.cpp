@@ -1,6 +1,7 @@
 #include "redis/broker.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -227,50 +228,83 @@ bool Broker::WaitForWork(std::chrono::milliseconds timeout) {
 namespace {
 std::vector<std::string> FinishOn(Connection& conn, const std::vector<core::FinishRecord>& records,
                                   int64_t now_ms, int64_t terminal_ttl_s) {
-  std::vector<std::string> args = {std::to_string(now_ms), std::to_string(terminal_ttl_s)};
-  args.reserve(2 + records.size() * 8);
+  // 8 arguments per record. The ids, queues and errors are sent from the
+  // records themselves; what has to be formatted (tokens, times, results)
+  // goes into one buffer. No string is allocated per argument.
+  struct Arg {
+    std::string_view ref;  // used when `at` is npos
+    size_t at = std::string::npos;
+    size_t len = 0;
+  };
+  std::string text;
+  text.reserve(records.size() * 24 + 64);
+  std::vector<Arg> spec;
+  spec.reserve(2 + records.size() * 8);
+  auto put = [&](std::string_view v) {
+    spec.push_back({.at = text.size(), .len = v.size()});
+    text.append(v);
+  };
+  auto put_int = [&](int64_t v) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+    put(std::string_view(buf, static_cast<size_t>(end - buf)));
+  };
+  auto ref = [&](std::string_view v) { spec.push_back({.ref = v}); };
+  static constexpr std::string_view kNone = "";  // not a null pointer, even when empty
+  put_int(now_ms);
+  put_int(terminal_ttl_s);
   using Kind = core::FinishRecord::Kind;
   for (const auto& r : records) {
-    std::string a, b, c, d;
+    ref(r.id);
+    put_int(r.token);
+    ref(r.queue);
+    ref(core::ToString(r.kind));
     switch (r.kind) {
       case Kind::kCompleted:
-        a = core::DumpJson(r.result, nlohmann::json::error_handler_t::replace);
+        put(core::DumpJson(r.result, nlohmann::json::error_handler_t::replace));
+        ref(kNone);
+        ref(kNone);
+        ref(kNone);
         break;
       case Kind::kRetry:
-        a = std::to_string(r.run_at_ms);
-        b = std::to_string(r.attempt_count);
-        c = r.error;
-        d = std::to_string(r.run_at_ms - r.finished_ms);
+        put_int(r.run_at_ms);
+        put_int(r.attempt_count);
+        ref(r.error);
+        put_int(r.run_at_ms - r.finished_ms);
         break;
       case Kind::kReschedule:
-        a = std::to_string(r.run_at_ms);
-        b = r.error;
+        put_int(r.run_at_ms);
+        ref(r.error);
+        ref(kNone);
+        ref(kNone);
         break;
       case Kind::kFailed:
-        a = r.error;
-        b = std::to_string(r.attempt_count);
+        ref(r.error);
+        put_int(r.attempt_count);
+        ref(kNone);
+        ref(kNone);
         break;
       case Kind::kSkip:
-        a = r.pg_status;
+        ref(r.pg_status);
+        ref(kNone);
+        ref(kNone);
+        ref(kNone);
         break;
       case Kind::kRequeue:
       case Kind::kCancelled:
+        for (int i = 0; i < 4; ++i) ref(kNone);
         break;
     }
-    // One by one: an initializer list would copy every string once more.
-    args.push_back(r.id);
-    args.push_back(std::to_string(r.token));
-    args.push_back(r.queue);
-    args.emplace_back(core::ToString(r.kind));
-    args.push_back(std::move(a));
-    args.push_back(std::move(b));
-    args.push_back(std::move(c));
-    args.push_back(std::move(d));
   }
-  Value v = conn.Eval(GetScript("finish"),
-                      {std::string(keys::kLeases), std::string(keys::kScheduled),
-                       std::string(keys::kDead), std::string(keys::kWake)},
-                      args);
+  std::vector<std::string_view> args;
+  args.reserve(spec.size());
+  for (const auto& a : spec) {
+    args.push_back(a.at == std::string::npos ? a.ref : std::string_view(text).substr(a.at, a.len));
+  }
+  Value v = conn.EvalViews(GetScript("finish"),
+                           {std::string(keys::kLeases), std::string(keys::kScheduled),
+                            std::string(keys::kDead), std::string(keys::kWake)},
+                           args);
   std::vector<std::string> fenced;
   for (const auto& e : v.elements) fenced.push_back(e.str);
   return fenced;

@@ -233,12 +233,18 @@ std::vector<Value> Connection::Pipeline(const std::vector<std::vector<std::strin
 Value Connection::Eval(const Script& script, const std::vector<std::string>& keys,
                        const std::vector<std::string>& args) {
   // Pointers into the caller's strings: a batch's arguments are not copied.
+  std::vector<std::string_view> views(args.begin(), args.end());
+  return EvalViews(script, keys, views);
+}
+
+Value Connection::EvalViews(const Script& script, const std::vector<std::string>& keys,
+                            const std::vector<std::string_view>& args) {
   const std::string nkeys = std::to_string(keys.size());
   std::vector<const char*> ptrs;
   std::vector<size_t> lens;
   ptrs.reserve(3 + keys.size() + args.size());
   lens.reserve(ptrs.capacity());
-  auto add = [&](const std::string& a) {
+  auto add = [&](std::string_view a) {
     ptrs.push_back(a.data());
     lens.push_back(a.size());
   };

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "redis/url.hpp"
@@ -52,6 +53,10 @@ class Connection {
   // EVALSHA, loading the script on NOSCRIPT (after a Redis restart).
   Value Eval(const Script& script, const std::vector<std::string>& keys,
              const std::vector<std::string>& args);
+  // The same with arguments that point into the caller's memory (valid for
+  // the call): a batch's ids and queues are not copied into strings.
+  Value EvalViews(const Script& script, const std::vector<std::string>& keys,
+                  const std::vector<std::string_view>& args);
   // A blocking command (BRPOP...) with a read timeout longer than its own.
   Value BlockingCommand(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
 
