@@ -240,24 +240,14 @@ Value Connection::Eval(const Script& script, const std::vector<std::string>& key
 Value Connection::EvalViews(const Script& script, const std::vector<std::string>& keys,
                             const std::vector<std::string_view>& args) {
   const std::string nkeys = std::to_string(keys.size());
-  std::vector<const char*> ptrs;
-  std::vector<size_t> lens;
-  ptrs.reserve(3 + keys.size() + args.size());
-  lens.reserve(ptrs.capacity());
-  auto add = [&](std::string_view a) {
-    ptrs.push_back(a.data());
-    lens.push_back(a.size());
-  };
-  const std::string evalsha = "EVALSHA";
-  add(evalsha);
-  add(script.sha1);
-  add(nkeys);
-  for (const auto& k : keys) add(k);
-  for (const auto& a : args) add(a);
-  auto run = [&] {
-    EnsureConnected();
-    return ToValue(redisCommandArgv(ctx_, static_cast<int>(ptrs.size()), ptrs.data(), lens.data()));
-  };
+  std::vector<std::string_view> argv;
+  argv.reserve(3 + keys.size() + args.size());
+  argv.push_back("EVALSHA");
+  argv.push_back(script.sha1);
+  argv.push_back(nkeys);
+  argv.insert(argv.end(), keys.begin(), keys.end());
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto run = [&] { return Send(argv); };
   Value v = run();
   if (v.is_error() && v.str.rfind("NOSCRIPT", 0) == 0) {
     Value loaded = Command({"SCRIPT", "LOAD", script.body});
@@ -266,6 +256,37 @@ Value Connection::EvalViews(const Script& script, const std::vector<std::string>
   }
   if (v.is_error()) throw CommandError("script " + script.name + ": " + v.str);
   return v;
+}
+
+Value Connection::Send(const std::vector<std::string_view>& argv) {
+  EnsureConnected();
+  // The protocol by hand: hiredis would build it with a formatted append per
+  // argument into a buffer allocated for this call.
+  size_t size = 16;
+  for (const auto& a : argv) size += a.size() + 24;
+  command_.clear();
+  command_.reserve(size);
+  char num[24];
+  auto header = [&](char kind, size_t n) {
+    command_ += kind;
+    auto [end, ec] = std::to_chars(num, num + sizeof(num), n);
+    command_.append(num, static_cast<size_t>(end - num));
+    command_ += "\r\n";
+  };
+  header('*', argv.size());
+  for (const auto& a : argv) {
+    header('$', a.size());
+    command_.append(a);
+    command_ += "\r\n";
+  }
+  if (redisAppendFormattedCommand(ctx_, command_.data(), command_.size()) != REDIS_OK) {
+    Fail("cannot send a command");
+  }
+  // A producer's batch of large payloads can make this megabytes: not kept.
+  if (command_.capacity() > (4u << 20)) std::string().swap(command_);
+  void* raw = nullptr;
+  if (redisGetReply(ctx_, &raw) != REDIS_OK) Fail("connection lost");
+  return ToValue(raw);
 }
 
 Value Connection::BlockingCommand(const std::vector<std::string>& argv,

@@ -71,10 +71,14 @@ class Connection {
   void Disconnect();
   Value ToValue(void* reply);
   [[noreturn]] void Fail(const std::string& what);
+  // Sends one command written in the protocol by us (into command_, reused
+  // from call to call) and reads its reply.
+  Value Send(const std::vector<std::string_view>& argv);
 
   RedisUrl url_;
   std::chrono::milliseconds timeout_;
   redisContext* ctx_ = nullptr;
+  std::string command_;
 };
 
 }  // namespace postwork::redis
