@@ -66,14 +66,9 @@ void JobMetrics::Started(const std::string& queue, int attempt, int64_t enqueued
 
 void JobMetrics::Finished(const FinishRecord& r) {
   using Kind = FinishRecord::Kind;
-  switch (r.kind) {
-    case Kind::kCompleted:
-    case Kind::kRetry:
-    case Kind::kFailed:
-    case Kind::kReschedule:
-      break;
-    default:
-      return;  // no handler ran to an end: requeue, cancel, skip
+  if (r.kind != Kind::kCompleted && r.kind != Kind::kRetry && r.kind != Kind::kFailed &&
+      r.kind != Kind::kReschedule) {
+    return;  // no handler ran to an end: requeue, cancel, skip
   }
   const PerQueue& q = For(r.queue);
   switch (r.kind) {

@@ -1,16 +1,14 @@
 #include "core/worker.hpp"
 
-#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <set>
 
 #include "app/log.hpp"
 #include "core/ids.hpp"
+#include "core/malloc_tuning.hpp"
 #include "core/outcome.hpp"
 #include "pg/job_store.hpp"
 #include "pg/migrator.hpp"
@@ -34,26 +32,6 @@ void WorkerOptions::Validate() const {
     slot_scaling->Validate();
   }
 }
-
-namespace {
-// glibc gives each thread that allocates concurrently its own arena (up to 8
-// per core), and returns freed memory to the kernel as soon as an arena's top
-// exceeds 128 KiB: with a hundred job slots that is a page fault and an
-// munmap per batch, and an arena's worth of RSS per busy thread. One arena
-// suits a process whose slots mostly wait (measured: the same throughput as
-// two, 0.4 MiB less peak RSS), and a fixed 16 MiB trim threshold keeps a
-// batch's buffers mapped between batches.
-void TuneAllocator() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    const char* tunables = std::getenv("GLIBC_TUNABLES");
-    if (tunables != nullptr && std::strstr(tunables, "glibc.malloc.") != nullptr) return;
-    ::mallopt(M_ARENA_MAX, 1);
-    ::mallopt(M_TRIM_THRESHOLD, 16 << 20);
-    ::mallopt(M_MMAP_THRESHOLD, 4 << 20);
-  });
-}
-}  // namespace
 
 Worker::Worker(WorkerOptions options, const HandlerRegistry& handlers, const Clock& clock)
     : options_(std::move(options)), handlers_(handlers), clock_(clock) {
@@ -127,7 +105,7 @@ std::string Worker::HealthJson() const {
 }
 
 void Worker::Run() {
-  TuneAllocator();
+  TuneMallocForWorker();
   {
     // Refuse to run on a database the migrations have not reached.
     pg::Connection conn(options_.database_url);
