@@ -8,7 +8,7 @@
 -- its envelope (stored once, and read into Lua once). An entry is decoded (cjson)
 -- only when its leading "id" does not name a queued job of this queue: this
 -- system's own entries skip the JSON parse. The lease writes the entry to
--- pw:env:<id>, where reclaims, retries and requeues find it.
+-- pw:env:<id>, where reclaims, retries and requeues find it (one MSET per batch).
 -- Returns { jobs, next_scheduled_ms (-1 if none) } where jobs is a flat array of
 -- groups of 7: id, queue, lease_token, envelope, attempt_count, max_attempts, malformed_reason
 -- (attempt_count / max_attempts are "" when unknown; malformed_reason is "" for a good job).
@@ -121,6 +121,7 @@ local function with(fields, field, value)
 end
 local out, n = {}, 0
 local leases = {}
+local envs = {}  -- pw:env:<id>, envelope: one MSET per batch
 local leased_now = {}
 local next_token = 0
 if total > 0 then next_token = redis.call('INCRBY', KEYS[4], total) - total end
@@ -209,7 +210,8 @@ for _, group in ipairs(items_by_queue) do
       end
       redis.call('HSET', key, 'status', 'processing', 'worker_id', worker, 'started_at', at,
         'lease_token', token, 'updated_at', at, unpack(extra))
-      redis.call('SET', env_key(id), raw)
+      envs[#envs + 1] = env_key(id)
+      envs[#envs + 1] = raw
       -- The lease's member carries its fencing token ("<token>:<id>"), so
       -- finish proves the lease with the member alone; one ZADD per batch.
       leases[#leases + 1] = deadline
@@ -230,6 +232,9 @@ end
 -- Variadic, in chunks (unpack's limit is 8,000 values).
 for i = 1, #leases, 2000 do
   redis.call('ZADD', KEYS[2], unpack(leases, i, math.min(i + 1999, #leases)))
+end
+for i = 1, #envs, 2000 do
+  redis.call('MSET', unpack(envs, i, math.min(i + 1999, #envs)))
 end
 
 -- 3. Wake another idle worker while work remains; clear stale tokens otherwise.

@@ -13,8 +13,8 @@
 --   cancelled
 --   skip        a=status PostgreSQL already holds (the job was finished before)
 -- Returns the ids that were fenced off (the lease had moved on); they are untouched.
--- Cost: one ZMSCORE and one ZREM per batch (in chunks), then one HSET and, for
--- a finished job, one EXPIRE and the DEL of its envelope (pw:env:<id>) per job.
+-- Cost: one ZMSCORE, one ZREM and one DEL of the envelopes (pw:env:<id>) per
+-- batch (in chunks), then one HSET and, for a finished job, one EXPIRE per job.
 local now = tonumber(ARGV[1])
 -- Commands take the arguments as they came (strings): a Lua number passed to
 -- redis.call is formatted with printf on every call.
@@ -22,6 +22,7 @@ local at, ttl = ARGV[1], ARGV[2]
 -- @include push_job
 local CHUNK = 1000  -- unpack's limit is 8,000 values
 local fenced = {}
+local gone = {}  -- envelope copies of jobs that left their lease: one DEL per chunk
 local woke = false
 local counts = {}  -- "processed:<queue>" -> n, written once per batch
 local function count(field)
@@ -66,7 +67,7 @@ for i = 3, #ARGV, 8 do
       redis.call('HSET', key, 'status', 'completed', 'completed_at', at, 'result', a,
         'updated_at', at)
       redis.call('EXPIRE', key, ttl)
-      redis.call('DEL', env_key(id))
+      gone[#gone + 1] = env_key(id)
       count(processed(queue))
     elseif kind == 'retry' then
       redis.call('HSET', key, 'status', 'retry_scheduled', 'attempt_count', b,
@@ -81,7 +82,7 @@ for i = 3, #ARGV, 8 do
       redis.call('HSET', key, 'status', 'failed', 'last_error', a, 'attempt_count', b,
         'failed_at', at, 'updated_at', at)
       redis.call('HDEL', key, 'envelope')
-      redis.call('DEL', env_key(id))
+      gone[#gone + 1] = env_key(id)
       redis.call('ZADD', KEYS[3], at, id)
       redis.call('EXPIRE', key, ttl)
       count('failed:' .. queue)
@@ -92,15 +93,18 @@ for i = 3, #ARGV, 8 do
       if env then push_job(queue, r[2], env, true) end
       redis.call('HSET', key, 'status', 'queued', 'updated_at', at)
       redis.call('HDEL', key, 'worker_id', 'envelope')
-      redis.call('DEL', env_key(id))  -- the list entry holds it
+      gone[#gone + 1] = env_key(id)  -- the list entry holds it
       woke = true
     else -- cancelled, skip
       redis.call('HSET', key, 'status', (kind == 'skip') and a or 'cancelled', 'updated_at', at)
       redis.call('HDEL', key, 'envelope')
-      redis.call('DEL', env_key(id))
+      gone[#gone + 1] = env_key(id)
       redis.call('EXPIRE', key, ttl)
     end
   end
+end
+for i = 1, #gone, CHUNK do
+  redis.call('DEL', unpack(gone, i, math.min(i + CHUNK - 1, #gone)))
 end
 local sec = 'pw:stats:s:' .. math.floor(now / 1000)
 local min = 'pw:stats:m:' .. math.floor(now / 60000)
