@@ -9,7 +9,8 @@
 -- only when its leading "id" does not name a queued job of this queue: this
 -- system's own entries skip the JSON parse. The lease writes the entry to
 -- pw:env:<id>, where reclaims, retries and requeues find it (one MSET per batch).
--- Returns { jobs, next_scheduled_ms (-1 if none) } where jobs is a flat array of
+-- Returns { jobs, next_scheduled_ms (-1 if none), more (1 when work remains on
+-- these queues, else 0) } where jobs is a flat array of
 -- groups of 7: id, queue, lease_token, envelope, attempt_count, max_attempts, malformed_reason
 -- (attempt_count / max_attempts are "" when unknown; malformed_reason is "" for a good job).
 local now = tonumber(ARGV[1])
@@ -253,4 +254,7 @@ end
 local next_due = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local next_ms = -1
 if next_due[2] then next_ms = tonumber(next_due[2]) end
-return { out, next_ms }
+-- The third element says whether work remains on these queues: when it does
+-- not, the worker waits on pw:wake instead of fetching again (every push
+-- wakes it; the wake token was cleared above, atomically with this check).
+return { out, next_ms, remaining > 0 and 1 or 0 }

@@ -25,6 +25,10 @@ struct LeasedJob {
 struct FetchResult {
   std::vector<LeasedJob> jobs;
   int64_t next_scheduled_ms = -1;
+  // Work may remain on the queues fetched from: fetch again before waiting.
+  // False when the fetch found them empty after taking its batch, so the
+  // worker can wait for a wake-up instead of running an empty fetch.
+  bool more = true;
 };
 
 // What the engine writes when an attempt ends (or a lease is let go).

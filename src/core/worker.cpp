@@ -196,19 +196,27 @@ void Worker::FetchLoop() {
       continue;
     }
     fetching_ = true;
-    if (fetched.jobs.empty()) {
+    // Nothing left to fetch: wait for a push's wake-up (or the next scheduled
+    // job, or the poll interval for producers that push without waking).
+    auto wait_for_work = [&](int64_t next_scheduled_ms) {
       auto wait = std::chrono::milliseconds(options_.poll_interval_ms);
-      if (fetched.next_scheduled_ms > 0) {
-        wait = std::min(
-            wait, std::chrono::milliseconds(std::max<int64_t>(1, fetched.next_scheduled_ms - now)));
+      if (next_scheduled_ms > 0) {
+        int64_t at = clock_.NowMs();
+        wait =
+            std::min(wait, std::chrono::milliseconds(std::max<int64_t>(1, next_scheduled_ms - at)));
       }
       try {
         broker.WaitForWork(wait);
       } catch (const UnavailableError&) {
         // The next Fetch reports the outage.
       }
+    };
+    if (fetched.jobs.empty()) {
+      wait_for_work(fetched.next_scheduled_ms);
       continue;
     }
+    const bool more = fetched.more;
+    const int64_t next_scheduled_ms = fetched.next_scheduled_ms;
     std::vector<int64_t> timeouts;
     timeouts.reserve(fetched.jobs.size());
     for (const auto& job : fetched.jobs) timeouts.push_back(TimeoutMsFor(job.queue));
@@ -243,6 +251,9 @@ void Worker::FetchLoop() {
                           .max_attempts = h->job.envelope.max_attempts});
     }
     executor_->Dispatch(std::move(runnable));
+    // The fetch emptied its queues: an immediate second fetch would find
+    // nothing (at a steady trickle of jobs, every job cost one empty fetch).
+    if (!more && !stop_) wait_for_work(next_scheduled_ms);
   }
   fetching_ = false;
 }

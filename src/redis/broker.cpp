@@ -163,13 +163,20 @@ core::FetchResult Broker::Fetch(const std::string& worker_id,
   // Run by run in the order given (strict priority holds across shards). A
   // shard that is down is skipped while another one serves: its error is
   // raised only when nothing could be fetched at all.
+  // Work may remain when a shard says so, when one failed, or when the batch
+  // filled before every shard was asked.
   core::FetchResult out;
+  out.more = false;
   std::exception_ptr error;
   for (const auto& [index, run] : map_.Runs(queues)) {
     int want = max_jobs - static_cast<int>(out.jobs.size());
-    if (want <= 0) break;
+    if (want <= 0) {
+      out.more = true;
+      break;
+    }
     try {
       auto r = FetchOn(shard(index), worker_id, run, want, lease_deadline_ms, now_ms, default_max);
+      out.more = out.more || r.more;
       for (auto& j : r.jobs) out.jobs.push_back(std::move(j));
       if (r.next_scheduled_ms > 0 &&
           (out.next_scheduled_ms <= 0 || r.next_scheduled_ms < out.next_scheduled_ms)) {
@@ -177,6 +184,7 @@ core::FetchResult Broker::Fetch(const std::string& worker_id,
       }
     } catch (const std::exception&) {
       orphans_[index] = 1;
+      out.more = true;
       if (!error) error = std::current_exception();
     }
   }
@@ -211,6 +219,7 @@ core::FetchResult Broker::FetchOn(Connection& conn, const std::string& worker_id
     out.jobs.push_back(std::move(job));
   }
   out.next_scheduled_ms = v.elements[1].AsInt();
+  out.more = v.elements.size() < 3 || v.elements[2].AsInt() != 0;
   return out;
 }
 

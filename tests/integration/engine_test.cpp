@@ -551,6 +551,63 @@ TEST_F(EngineTest, RedisRepliesOfEveryShapeArriveWhole) {
   EXPECT_TRUE(piped[2].is_error());
 }
 
+TEST_F(EngineTest, AFetchSaysWhetherWorkRemainsAndKeepsEachLeasedEnvelopeUntilTheOutcome) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(client().Enqueue("diagnostic", {{"n", i}}).id);
+  redis::Broker broker(redis::ParseRedisUrl(Servers().redis_url));
+  auto max = [](const std::string&) { return 5; };
+  int64_t now = core::SystemClock::Instance().NowMs();
+  auto first = broker.Fetch("w-more", {"queue:diagnostic"}, 2, now + 60000, now, max);
+  ASSERT_EQ(first.jobs.size(), 2u);
+  EXPECT_TRUE(first.more);  // one job is still queued
+  auto second = broker.Fetch("w-more", {"queue:diagnostic"}, 2, now + 60000, now, max);
+  ASSERT_EQ(second.jobs.size(), 1u);
+  EXPECT_FALSE(second.more);  // it took the last one
+  auto third = broker.Fetch("w-more", {"queue:diagnostic"}, 2, now + 60000, now, max);
+  EXPECT_TRUE(third.jobs.empty());
+  EXPECT_FALSE(third.more);
+
+  // Every leased job's envelope is held (one MSET per fetch) until its outcome
+  // (one DEL per finish batch).
+  std::vector<core::FinishRecord> done;
+  for (const auto* batch : {&first, &second}) {
+    for (const auto& job : batch->jobs) {
+      auto held = nlohmann::json::parse(Redis().Command({"GET", "pw:env:" + job.id}).str);
+      EXPECT_EQ(held["id"], job.id);
+      EXPECT_EQ(held["payload"], job.envelope.payload);
+      done.push_back({.kind = core::FinishRecord::Kind::kCompleted,
+                      .id = job.id,
+                      .queue = job.queue,
+                      .token = job.token,
+                      .worker_id = "w-more",
+                      .attempt = 1,
+                      .attempt_count = 1,
+                      .result = {{"ok", true}},
+                      .started_ms = now,
+                      .finished_ms = now,
+                      .execution_status = "success"});
+    }
+  }
+  EXPECT_TRUE(broker.Finish(done, now + 10, 60).empty());
+  for (const auto& id : ids) {
+    EXPECT_EQ(Redis().Command({"EXISTS", "pw:env:" + id}).integer, 0) << id;
+    EXPECT_EQ(Redis().Command({"HGET", "job:" + id, "status"}).str, "completed") << id;
+  }
+}
+
+TEST_F(EngineTest, AWorkerThatEmptiedItsQueueWakesForTheNextPushWithoutPolling) {
+  auto opts = TestWorkerOptions({"queue:diagnostic"});
+  opts.poll_interval_ms = 600000;  // only a wake-up can start the second job in time
+  RunningWorker w(opts, Diagnostic());
+  auto first = client().Enqueue("diagnostic", {}).id;
+  ASSERT_TRUE(WaitStatus(first, "completed", std::chrono::seconds(20)));
+  auto second = client().Enqueue("diagnostic", {}).id;
+  EXPECT_TRUE(WaitStatus(second, "completed", std::chrono::seconds(20)));
+  // The fetch loop sees the stop when its wait ends: end it now.
+  w.worker().RequestStop();
+  Redis().Command({"LPUSH", "pw:wake", "1"});
+}
+
 TEST_F(EngineTest, HeartbeatListsLiveWorkers) {
   auto opts = TestWorkerOptions({"queue:diagnostic"});
   opts.id = "worker-test-heartbeat";
