@@ -254,7 +254,9 @@ end
 local next_due = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local next_ms = -1
 if next_due[2] then next_ms = tonumber(next_due[2]) end
+-- Due jobs beyond this call's promote limit are work too: fetch again at once.
+local more = remaining > 0 or (next_ms >= 0 and next_ms <= now)
 -- The third element says whether work remains on these queues: when it does
 -- not, the worker waits on pw:wake instead of fetching again (every push
 -- wakes it; the wake token was cleared above, atomically with this check).
-return { out, next_ms, remaining > 0 and 1 or 0 }
+return { out, next_ms, more and 1 or 0 }

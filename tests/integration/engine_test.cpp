@@ -595,6 +595,23 @@ TEST_F(EngineTest, AFetchSaysWhetherWorkRemainsAndKeepsEachLeasedEnvelopeUntilTh
   }
 }
 
+TEST_F(EngineTest, DueJobsBeyondAFetchsPromoteLimitCountAsWorkRemaining) {
+  int64_t now = core::SystemClock::Instance().NowMs();
+  std::vector<nlohmann::json> payloads(150, nlohmann::json::object());
+  client().EnqueueMany("diagnostic", payloads, {.run_at_ms = now + 1000});
+  redis::Broker broker(redis::ParseRedisUrl(Servers().redis_url));
+  auto max = [](const std::string&) { return 5; };
+  // A worker of another queue: it promotes the due jobs (100 per call at
+  // most) but leases none of them.
+  auto first = broker.Fetch("w-other", {"queue:elsewhere"}, 1, now + 60000, now + 2000, max);
+  EXPECT_TRUE(first.jobs.empty());
+  EXPECT_TRUE(first.more);  // 50 due jobs are still waiting to be promoted
+  auto second = broker.Fetch("w-other", {"queue:elsewhere"}, 1, now + 60000, now + 2000, max);
+  EXPECT_FALSE(second.more);
+  EXPECT_EQ(Redis().Command({"LLEN", "queue:diagnostic"}).integer, 150);
+  EXPECT_EQ(Redis().Command({"ZCARD", "pw:scheduled"}).integer, 0);
+}
+
 TEST_F(EngineTest, AWorkerThatEmptiedItsQueueWakesForTheNextPushWithoutPolling) {
   auto opts = TestWorkerOptions({"queue:diagnostic"});
   opts.poll_interval_ms = 600000;  // only a wake-up can start the second job in time
