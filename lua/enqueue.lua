@@ -1,6 +1,6 @@
 -- enqueue: push jobs that PostgreSQL already holds onto their queue (or the
 -- scheduled set). Also used by the reconciler and `dlq retry` to push again.
--- KEYS[1] pw:scheduled   KEYS[2] pw:wake
+-- KEYS[1] pw:scheduled
 -- ARGV[1] now_ms
 -- ARGV[2] the form of the rest:
 --   'each':   groups of 7: id, queue, envelope_json, run_at_ms (0 = now),
@@ -19,7 +19,7 @@
 local now = tonumber(ARGV[1])
 local at = ARGV[1]  -- as a string: redis.call formats a Lua number with printf
 -- @include push_job
-local pushed, ready = 0, 0
+local pushed = 0
 local function push_one(id, queue, env, run_at_ms, max_attempts, attempt_count, tenant)
   local key = 'job:' .. id
   local status = redis.call('HGET', key, 'status')
@@ -40,7 +40,6 @@ local function push_one(id, queue, env, run_at_ms, max_attempts, attempt_count, 
       redis.call('ZADD', KEYS[1], run_at_ms, id)
     else
       push_job(queue, tenant, env, false)
-      ready = ready + 1
     end
     pushed = pushed + 1
   end
@@ -56,8 +55,5 @@ else
     push_one(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6])
   end
 end
-if ready > 0 then
-  redis.call('LPUSH', KEYS[2], '1')
-  redis.call('LTRIM', KEYS[2], 0, 15)
-end
+wake_workers()  -- once per queue that got a job ready now
 return pushed

@@ -1,6 +1,7 @@
 -- fetch: promote due scheduled jobs, then lease up to max_jobs jobs from the
 -- queue lists in the order given (the caller's priority order).
--- KEYS[1] pw:scheduled  KEYS[2] pw:leases (members "<lease_token>:<id>")  KEYS[3] pw:wake  KEYS[4] pw:seq:lease
+-- KEYS[1] pw:scheduled  KEYS[2] pw:leases (members "<lease_token>:<id>")
+-- KEYS[3] pw:wake (the one wake list of versions before pw:wake:<queue>)  KEYS[4] pw:seq:lease
 -- KEYS[5] pw:seq:malformed  KEYS[6..] queue lists, first = highest priority
 -- ARGV[1] now_ms  ARGV[2] worker_id  ARGV[3] lease_deadline_ms  ARGV[4] max_jobs
 -- ARGV[5] promote_limit
@@ -238,18 +239,24 @@ for i = 1, #envs, 2000 do
   redis.call('MSET', unpack(envs, i, math.min(i + 1999, #envs)))
 end
 
--- 3. Wake another idle worker while work remains; clear stale tokens otherwise.
+-- 3. Wake another idle worker of each queue that still has work; clear the
+-- stale tokens of the others. Jobs promoted to a queue this worker does not
+-- serve wake that queue's workers.
 local remaining = 0
 for qi = 6, #KEYS do
-  remaining = remaining + redis.call('LLEN', KEYS[qi])
+  local left = redis.call('LLEN', KEYS[qi])
     + (tonumber(redis.call('HGET', 'pw:tcount', KEYS[qi])) or 0)
+  remaining = remaining + left
+  if left > 0 then
+    woken[KEYS[qi]] = true
+  else
+    woken[KEYS[qi]] = nil
+    redis.call('DEL', wake_key(KEYS[qi]))
+  end
 end
-if remaining > 0 then
-  redis.call('LPUSH', KEYS[3], '1')
-  redis.call('LTRIM', KEYS[3], 0, 15)
-else
-  redis.call('DEL', KEYS[3])
-end
+wake_workers()
+-- Tokens a producer of the previous version left on the single list.
+if remaining == 0 then redis.call('DEL', KEYS[3]) end
 
 local next_due = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local next_ms = -1
@@ -257,6 +264,7 @@ if next_due[2] then next_ms = tonumber(next_due[2]) end
 -- Due jobs beyond this call's promote limit are work too: fetch again at once.
 local more = remaining > 0 or (next_ms >= 0 and next_ms <= now)
 -- The third element says whether work remains on these queues: when it does
--- not, the worker waits on pw:wake instead of fetching again (every push
--- wakes it; the wake token was cleared above, atomically with this check).
+-- not, the worker waits on their wake lists instead of fetching again (every
+-- push wakes them; their stale tokens were cleared above, atomically with
+-- this check).
 return { out, next_ms, more and 1 or 0 }

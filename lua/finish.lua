@@ -2,7 +2,7 @@
 -- committed. Each applies only if this worker still holds the job's lease
 -- (the member "<lease_token>:<id>" is still in the leases set); a late or
 -- duplicate report changes nothing.
--- KEYS[1] pw:leases  KEYS[2] pw:scheduled  KEYS[3] pw:dead  KEYS[4] pw:wake
+-- KEYS[1] pw:leases  KEYS[2] pw:scheduled  KEYS[3] pw:dead
 -- ARGV[1] now_ms  ARGV[2] terminal_ttl_seconds
 -- ARGV[3..] groups of 8: id, lease_token, queue, kind, a, b, c, d
 --   completed   a=result_json
@@ -23,7 +23,6 @@ local at, ttl = ARGV[1], ARGV[2]
 local CHUNK = 1000  -- unpack's limit is 8,000 values
 local fenced = {}
 local gone = {}  -- envelope copies of jobs that left their lease: one DEL per chunk
-local woke = false
 local counts = {}  -- "processed:<queue>" -> n, written once per batch
 local function count(field)
   counts[field] = (counts[field] or 0) + 1
@@ -94,7 +93,6 @@ for i = 3, #ARGV, 8 do
       redis.call('HSET', key, 'status', 'queued', 'updated_at', at)
       redis.call('HDEL', key, 'worker_id', 'envelope')
       gone[#gone + 1] = env_key(id)  -- the list entry holds it
-      woke = true
     else -- cancelled, skip
       redis.call('HSET', key, 'status', (kind == 'skip') and a or 'cancelled', 'updated_at', at)
       redis.call('HDEL', key, 'envelope')
@@ -116,8 +114,5 @@ if next(counts) then
   redis.call('EXPIRE', sec, 1000)
   redis.call('EXPIRE', min, 90000)
 end
-if woke then
-  redis.call('LPUSH', KEYS[4], '1')
-  redis.call('LTRIM', KEYS[4], 0, 15)
-end
+wake_workers()  -- the queues a requeue pushed to
 return fenced

@@ -1,14 +1,13 @@
 -- reclaim: take back jobs whose lease expired (their worker died or hung).
 -- Atomic, so when many workers run it at once each job is taken back by one.
 -- The lost attempt counts: a job out of attempts is dead-lettered.
--- KEYS[1] pw:leases (members "<lease_token>:<id>")  KEYS[2] pw:dead  KEYS[3] pw:wake
+-- KEYS[1] pw:leases (members "<lease_token>:<id>")  KEYS[2] pw:dead
 -- ARGV[1] now_ms  ARGV[2] limit  ARGV[3] terminal_ttl_seconds  ARGV[4] default_max_attempts
 -- Returns a flat array, groups of 6: id, queue, old_worker_id, old_lease_token,
 -- attempt_count (after counting the lost attempt), outcome ("requeued" | "failed").
 local now, limit, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 -- @include push_job
 local out = {}
-local requeued = false
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, limit)
 for _, member in ipairs(expired) do
   redis.call('ZREM', KEYS[1], member)
@@ -38,7 +37,6 @@ for _, member in ipairs(expired) do
       redis.call('HSET', key, 'status', 'queued', 'attempt_count', attempts, 'updated_at', now)
       redis.call('HDEL', key, 'worker_id', 'envelope')
       redis.call('DEL', env_key(id))  -- the list entry holds it
-      requeued = true
     end
     out[#out + 1] = id
     out[#out + 1] = h[1]
@@ -48,8 +46,5 @@ for _, member in ipairs(expired) do
     out[#out + 1] = outcome
   end
 end
-if requeued then
-  redis.call('LPUSH', KEYS[3], '1')
-  redis.call('LTRIM', KEYS[3], 0, 15)
-end
+wake_workers()
 return out

@@ -3,7 +3,7 @@
 -- their queue and without using an attempt, every job leased to this worker
 -- that the worker does not know it holds (instead of waiting for the lease to
 -- expire). Cost: one pass over pw:leases, only after an outage.
--- KEYS[1] pw:leases (members "<lease_token>:<id>")  KEYS[2] pw:wake
+-- KEYS[1] pw:leases (members "<lease_token>:<id>")
 -- ARGV[1] worker_id  ARGV[2] now_ms  ARGV[3..] ids the worker holds
 -- Returns the number of jobs released.
 local worker, now = ARGV[1], tonumber(ARGV[2])
@@ -29,8 +29,5 @@ for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
     end
   end
 end
-if released > 0 then
-  redis.call('LPUSH', KEYS[2], '1')
-  redis.call('LTRIM', KEYS[2], 0, 15)
-end
+wake_workers()
 return released

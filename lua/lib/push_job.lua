@@ -17,7 +17,21 @@ local function held_envelope(id, hash_envelope)
   return false
 end
 
+-- Queues that got work in this call. wake_workers() pushes one wake-up token
+-- to each one's pw:wake:<queue> list (capped at 16), where the workers that
+-- serve that queue wait (one BRPOP over the wake lists of their queues), so a
+-- push wakes a worker of its own queue, never one of another pool.
+local woken = {}
+local function wake_key(queue) return 'pw:wake:' .. queue end
+local function wake_workers()
+  for queue in pairs(woken) do
+    redis.call('LPUSH', wake_key(queue), '1')
+    redis.call('LTRIM', wake_key(queue), 0, 15)
+  end
+end
+
 local function push_job(queue, tenant, env, at_head)
+  woken[queue] = true
   if tenant == nil or tenant == false or tenant == '' then
     if at_head then redis.call('RPUSH', queue, env) else redis.call('LPUSH', queue, env) end
     return

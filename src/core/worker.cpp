@@ -206,7 +206,7 @@ void Worker::FetchLoop() {
             std::min(wait, std::chrono::milliseconds(std::max<int64_t>(1, next_scheduled_ms - at)));
       }
       try {
-        broker.WaitForWork(wait);
+        broker.WaitForWork(options_.queues, wait);
       } catch (const UnavailableError&) {
         // The next Fetch reports the outage.
       }

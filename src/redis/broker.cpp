@@ -14,20 +14,40 @@
 
 namespace postwork::redis {
 
+namespace {
+// BRPOP over the wake lists of these queues and the single list of older
+// versions, then the timeout in seconds.
+std::vector<std::string> WakeCommand(const std::vector<std::string>& queues,
+                                     const std::string& seconds) {
+  std::vector<std::string> argv = {"BRPOP"};
+  for (const auto& q : queues) argv.push_back(keys::Wake(q));
+  argv.emplace_back(keys::kWake);
+  argv.push_back(seconds);
+  return argv;
+}
+}  // namespace
+
 // With several shards a wake-up token may arrive on any of them, and one
 // BRPOP cannot wait on two servers: one thread per shard waits on its own
-// connection while the fetcher waits, and the first token wakes the fetcher.
+// connection (on the wake lists of the queues that shard holds) while the
+// fetcher waits, and the first token wakes the fetcher.
 struct Broker::Waiters {
   std::mutex mu;
   std::condition_variable cv;
   bool waiting = false;
   bool stop = false;
   int tokens = 0;
+  std::vector<std::string> queues;
   std::vector<std::thread> threads;
 
-  explicit Waiters(const ShardMap& map) {
+  Waiters(const ShardMap& map, const std::vector<std::string>& wanted) : queues(wanted) {
+    std::vector<std::vector<std::string>> by_shard(map.size());
+    for (const auto& [index, run] : map.Runs(wanted)) {
+      by_shard[index].insert(by_shard[index].end(), run.begin(), run.end());
+    }
     for (size_t i = 0; i < map.size(); ++i) {
-      threads.emplace_back([this, url = map.url(i)] { Run(url); });
+      threads.emplace_back(
+          [this, url = map.url(i), argv = WakeCommand(by_shard[i], "0.1")] { Run(url, argv); });
     }
   }
   ~Waiters() {
@@ -38,7 +58,7 @@ struct Broker::Waiters {
     cv.notify_all();
     for (auto& t : threads) t.join();
   }
-  void Run(const RedisUrl& url) {
+  void Run(const RedisUrl& url, const std::vector<std::string>& wait_argv) {
     Connection conn(url, std::chrono::milliseconds(1000));
     std::unique_lock lock(mu);
     while (!stop) {
@@ -47,9 +67,7 @@ struct Broker::Waiters {
       lock.unlock();
       bool got = false, failed = false;
       try {
-        got = !conn.BlockingCommand({"BRPOP", std::string(keys::kWake), "0.1"},
-                                    std::chrono::milliseconds(600))
-                   .is_nil();
+        got = !conn.BlockingCommand(wait_argv, std::chrono::milliseconds(600)).is_nil();
       } catch (const std::exception&) {
         failed = true;  // this shard is down; the fetch reports it
       }
@@ -131,9 +149,7 @@ int64_t EnqueueOn(Connection& conn, const std::vector<PushItem>& items, int64_t 
       args.push_back(it.tenant_id);
     }
   }
-  return conn
-      .Eval(GetScript("enqueue"), {std::string(keys::kScheduled), std::string(keys::kWake)}, args)
-      .AsInt();
+  return conn.Eval(GetScript("enqueue"), {std::string(keys::kScheduled)}, args).AsInt();
 }
 }  // namespace
 
@@ -223,14 +239,18 @@ core::FetchResult Broker::FetchOn(Connection& conn, const std::string& worker_id
   return out;
 }
 
-bool Broker::WaitForWork(std::chrono::milliseconds timeout) {
+bool Broker::WaitForWork(const std::vector<std::string>& queues,
+                         std::chrono::milliseconds timeout) {
   if (map_.size() > 1) {
-    if (!waiters_) waiters_ = std::make_unique<Waiters>(map_);
+    if (!waiters_ || !std::is_permutation(queues.begin(), queues.end(), waiters_->queues.begin(),
+                                          waiters_->queues.end())) {
+      waiters_.reset();  // other queues than the last wait's: new waiting threads
+      waiters_ = std::make_unique<Waiters>(map_, queues);
+    }
     return waiters_->Wait(timeout);
   }
   double secs = std::max<double>(0.001, static_cast<double>(timeout.count()) / 1000.0);
-  Value v =
-      conn_.BlockingCommand({"BRPOP", std::string(keys::kWake), std::to_string(secs)}, timeout);
+  Value v = conn_.BlockingCommand(WakeCommand(queues, std::to_string(secs)), timeout);
   return !v.is_nil();
 }
 
@@ -310,10 +330,9 @@ std::vector<std::string> FinishOn(Connection& conn, const std::vector<core::Fini
   for (const auto& a : spec) {
     args.push_back(a.at == std::string::npos ? a.ref : std::string_view(text).substr(a.at, a.len));
   }
-  Value v = conn.EvalViews(GetScript("finish"),
-                           {std::string(keys::kLeases), std::string(keys::kScheduled),
-                            std::string(keys::kDead), std::string(keys::kWake)},
-                           args);
+  Value v = conn.EvalViews(
+      GetScript("finish"),
+      {std::string(keys::kLeases), std::string(keys::kScheduled), std::string(keys::kDead)}, args);
   std::vector<std::string> fenced;
   for (const auto& e : v.elements) fenced.push_back(e.str);
   return fenced;
@@ -402,10 +421,8 @@ int64_t Broker::ReleaseOrphans(const std::string& worker_id, const std::vector<s
   for (size_t i = 0; i < map_.size(); ++i) {
     if (!orphans_[i]) continue;
     try {
-      released += shard(i)
-                      .Eval(GetScript("release_orphans"),
-                            {std::string(keys::kLeases), std::string(keys::kWake)}, args)
-                      .AsInt();
+      released +=
+          shard(i).Eval(GetScript("release_orphans"), {std::string(keys::kLeases)}, args).AsInt();
       orphans_[i] = 0;
     } catch (const std::exception&) {
       // Still marked: retried at the next call.
@@ -425,8 +442,7 @@ std::vector<core::ReclaimedJob> Broker::Reclaim(int64_t now_ms, int limit, int64
   for (size_t s = 0; s < map_.size(); ++s) {
     try {
       Value v = shard(s).Eval(
-          GetScript("reclaim"),
-          {std::string(keys::kLeases), std::string(keys::kDead), std::string(keys::kWake)},
+          GetScript("reclaim"), {std::string(keys::kLeases), std::string(keys::kDead)},
           {std::to_string(now_ms), std::to_string(limit), std::to_string(terminal_ttl_s),
            std::to_string(default_max_attempts)});
       const auto& f = v.elements;

@@ -51,8 +51,9 @@ class Broker {
   core::FetchResult Fetch(const std::string& worker_id, const std::vector<std::string>& queues,
                           int max_jobs, int64_t lease_deadline_ms, int64_t now_ms,
                           const std::function<int(const std::string&)>& default_max_attempts);
-  // Blocks up to `timeout` for a wake-up token; true if one came.
-  bool WaitForWork(std::chrono::milliseconds timeout);
+  // Blocks up to `timeout` for a wake-up token of one of these queues (a push
+  // to a queue wakes a worker that serves it); true if one came.
+  bool WaitForWork(const std::vector<std::string>& queues, std::chrono::milliseconds timeout);
   // Returns the ids that were fenced off (this worker's lease had moved on).
   // When queues are sharded and some shards fail, `unfinished` (if given)
   // takes the records of those shards and the others are acknowledged; the

@@ -11,14 +11,18 @@ namespace postwork::redis::keys {
 inline constexpr std::string_view kScheduled = "pw:scheduled";  // zset id -> run_at ms
 inline constexpr std::string_view kLeases =
     "pw:leases";  // zset "<lease_token>:<id>" -> lease deadline ms
-inline constexpr std::string_view kDead = "pw:dead";           // zset id -> failed_at ms
-inline constexpr std::string_view kWake = "pw:wake";           // list: wake-up tokens
+inline constexpr std::string_view kDead = "pw:dead";  // zset id -> failed_at ms
+// list: wake-up tokens of versions before the per-queue lists (Wake below);
+// still waited on, so an older producer's push wakes a worker during an upgrade
+inline constexpr std::string_view kWake = "pw:wake";
 inline constexpr std::string_view kLeaseSeq = "pw:seq:lease";  // fencing token counter
 inline constexpr std::string_view kMalformedSeq = "pw:seq:malformed";
 inline constexpr std::string_view kWorkers = "pw:workers";     // zset worker id -> heartbeat ms
 inline constexpr std::string_view kStatsPrefix = "pw:stats:";  // per-second / per-minute counters
 
 inline std::string Job(std::string_view id) { return "job:" + std::string(id); }
+// list: wake-up tokens for the workers of one queue (lua/lib/push_job.lua)
+inline std::string Wake(std::string_view queue) { return "pw:wake:" + std::string(queue); }
 // A scheduled or leased job's envelope (lua/lib/push_job.lua held_envelope); a
 // job on a queue list has only its list entry.
 inline std::string Envelope(std::string_view id) { return "pw:env:" + std::string(id); }

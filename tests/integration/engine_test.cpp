@@ -625,6 +625,38 @@ TEST_F(EngineTest, AWorkerThatEmptiedItsQueueWakesForTheNextPushWithoutPolling) 
   Redis().Command({"LPUSH", "pw:wake", "1"});
 }
 
+TEST_F(EngineTest, APushWakesAWorkerOfItsOwnQueueWhenPoolsServeDifferentQueues) {
+  core::HandlerRegistry handlers;
+  auto ok = [](JobContext&) { return Outcome::Completed({}); };
+  handlers.Register("diagnostic", ok);
+  handlers.Register("webhook", ok);
+  // Polling off: only a wake-up starts a job in time. With one wake list for
+  // both pools, a token taken by the other pool's worker would leave the job
+  // waiting for the poll.
+  auto a = TestWorkerOptions({"queue:diagnostic"});
+  a.id = "pool-a";
+  a.poll_interval_ms = 600000;
+  auto b = TestWorkerOptions({"queue:webhook"});
+  b.id = "pool-b";
+  b.poll_interval_ms = 600000;
+  RunningWorker wa(a, handlers);
+  RunningWorker wb(b, handlers);
+  for (int i = 0; i < 4; ++i) {
+    auto hook = client().Enqueue("webhook", {{"n", i}}).id;
+    ASSERT_TRUE(WaitStatus(hook, "completed", std::chrono::seconds(20))) << i;
+    auto diag = client().Enqueue("diagnostic", {{"n", i}}).id;
+    ASSERT_TRUE(WaitStatus(diag, "completed", std::chrono::seconds(20))) << i;
+  }
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM jobs WHERE queue = 'queue:webhook' AND worker_id = "
+                     "'pool-b' AND status = 'completed'"),
+            4);
+  // The fetch loops see the stop when their waits end: end them now.
+  wa.worker().RequestStop();
+  wb.worker().RequestStop();
+  Redis().Command({"LPUSH", "pw:wake:queue:diagnostic", "1"});
+  Redis().Command({"LPUSH", "pw:wake:queue:webhook", "1"});
+}
+
 TEST_F(EngineTest, HeartbeatListsLiveWorkers) {
   auto opts = TestWorkerOptions({"queue:diagnostic"});
   opts.id = "worker-test-heartbeat";
