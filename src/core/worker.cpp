@@ -147,6 +147,21 @@ void Worker::FetchLoop() {
   // an unbounded backlog.
   const size_t max_held = static_cast<size_t>(options_.concurrency) * 10 + 1000;
   const int min_fetch = std::max(1, std::min(options_.batch_size, options_.concurrency) / 2);
+  // Nothing left to fetch: wait for a push's wake-up (or the next scheduled
+  // job, or the poll interval for producers that push without waking).
+  auto wait_for_work = [&](int64_t next_scheduled_ms) {
+    auto wait = std::chrono::milliseconds(options_.poll_interval_ms);
+    if (next_scheduled_ms > 0) {
+      int64_t at = clock_.NowMs();
+      wait =
+          std::min(wait, std::chrono::milliseconds(std::max<int64_t>(1, next_scheduled_ms - at)));
+    }
+    try {
+      broker.WaitForWork(options_.queues, wait);
+    } catch (const UnavailableError&) {
+      // The next Fetch reports the outage.
+    }
+  };
   while (!stop_) {
     int free = executor_->FreeSlots();
     if (free <= 0) {
@@ -196,21 +211,6 @@ void Worker::FetchLoop() {
       continue;
     }
     fetching_ = true;
-    // Nothing left to fetch: wait for a push's wake-up (or the next scheduled
-    // job, or the poll interval for producers that push without waking).
-    auto wait_for_work = [&](int64_t next_scheduled_ms) {
-      auto wait = std::chrono::milliseconds(options_.poll_interval_ms);
-      if (next_scheduled_ms > 0) {
-        int64_t at = clock_.NowMs();
-        wait =
-            std::min(wait, std::chrono::milliseconds(std::max<int64_t>(1, next_scheduled_ms - at)));
-      }
-      try {
-        broker.WaitForWork(options_.queues, wait);
-      } catch (const UnavailableError&) {
-        // The next Fetch reports the outage.
-      }
-    };
     if (fetched.jobs.empty()) {
       wait_for_work(fetched.next_scheduled_ms);
       continue;

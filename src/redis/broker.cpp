@@ -284,6 +284,7 @@ std::vector<std::string> FinishOn(Connection& conn, const std::vector<core::Fini
   put_int(terminal_ttl_s);
   using Kind = core::FinishRecord::Kind;
   for (const auto& r : records) {
+    const size_t first = spec.size();
     ref(r.id);
     put_int(r.token);
     ref(r.queue);
@@ -291,9 +292,6 @@ std::vector<std::string> FinishOn(Connection& conn, const std::vector<core::Fini
     switch (r.kind) {
       case Kind::kCompleted:
         put(core::DumpJson(r.result, nlohmann::json::error_handler_t::replace));
-        ref(kNone);
-        ref(kNone);
-        ref(kNone);
         break;
       case Kind::kRetry:
         put_int(r.run_at_ms);
@@ -304,26 +302,19 @@ std::vector<std::string> FinishOn(Connection& conn, const std::vector<core::Fini
       case Kind::kReschedule:
         put_int(r.run_at_ms);
         ref(r.error);
-        ref(kNone);
-        ref(kNone);
         break;
       case Kind::kFailed:
         ref(r.error);
         put_int(r.attempt_count);
-        ref(kNone);
-        ref(kNone);
         break;
       case Kind::kSkip:
         ref(r.pg_status);
-        ref(kNone);
-        ref(kNone);
-        ref(kNone);
         break;
       case Kind::kRequeue:
       case Kind::kCancelled:
-        for (int i = 0; i < 4; ++i) ref(kNone);
         break;
     }
+    while (spec.size() < first + 8) ref(kNone);  // a, b, c, d a kind does not use
   }
   std::vector<std::string_view> args;
   args.reserve(spec.size());
