@@ -41,7 +41,7 @@ std::vector<std::pair<std::string, std::string>> PendingScenarios() { return {};
 void ResetServers(const BenchEnv& env) {
   redis::Connection(redis::ParseRedisUrl(env.redis_url)).Command({"FLUSHALL"});
   pg::Connection(env.database_url)
-      .Exec("/* pw-bench-probe */ TRUNCATE jobs, job_executions RESTART IDENTITY CASCADE");
+      .Exec("/* pw-bench-probe */ TRUNCATE jobs, job_attempts RESTART IDENTITY CASCADE");
   Checkpoint(env);
 }
 

@@ -79,7 +79,9 @@ RETURNING j.id)SQL";
 // foreign producer's job) or may still say queued (the running mark is written
 // only for jobs that outlive a flush window). Applies only to a live job whose
 // lease is ours: running under this token, or live under an older one. Logs
-// one job_executions row per applied attempt. Returns the ids applied.
+// one job_attempts row per applied attempt that did not complete its job: a
+// success is the completed row itself, which the job_executions view shows as
+// the job's success attempt (migration 0017). Returns the ids applied.
 inline constexpr const char* kApplyFinishes = R"SQL(
 WITH f AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[],
@@ -111,20 +113,21 @@ WITH f AS (
     attempt_count = EXCLUDED.attempt_count,
     run_at = CASE WHEN EXCLUDED.status IN ('queued', 'retry_scheduled') THEN EXCLUDED.run_at
                   ELSE j.run_at END,
-    updated_at = now()
+    updated_at = now(),
+    legacy_success_row = false
   WHERE (j.status = 'running' AND j.lease_token = EXCLUDED.lease_token)
      OR (j.status IN ('queued', 'retry_scheduled', 'running')
          AND j.lease_token < EXCLUDED.lease_token)
   RETURNING j.id
 ), ins AS (
-  INSERT INTO job_executions (job_id, attempt, worker_id, status, error, started_at, finished_at,
-                              duration_ms)
+  INSERT INTO job_attempts (job_id, attempt, worker_id, status, error, started_at, finished_at,
+                            duration_ms)
   SELECT f.id, f.attempt, f.worker_id, f.exec_status, f.error,
          CASE WHEN f.started_ms > 0 THEN to_timestamp(f.started_ms / 1000.0) END,
          to_timestamp(f.finished_ms / 1000.0),
          CASE WHEN f.started_ms > 0 THEN GREATEST(f.finished_ms - f.started_ms, 0) END
   FROM f JOIN upd ON upd.id = f.id
-  WHERE f.exec_status <> ''
+  WHERE f.exec_status NOT IN ('', 'success')
 )
 SELECT id FROM upd)SQL";
 
@@ -147,7 +150,7 @@ WITH r AS (
 ), ins AS (
   -- The lost attempt is history whether or not a newer lease already moved the
   -- row on (the reclaim itself happened exactly once, atomically in Redis).
-  INSERT INTO job_executions (job_id, attempt, worker_id, status, error, finished_at)
+  INSERT INTO job_attempts (job_id, attempt, worker_id, status, error, finished_at)
   SELECT r.id, r.attempt_count, r.worker_id, 'lost', r.error, now()
   FROM r WHERE EXISTS (SELECT 1 FROM jobs j WHERE j.id = r.id)
 )
@@ -201,7 +204,7 @@ SELECT attempt, worker_id, status, error,
        to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
        to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
        COALESCE(duration_ms, 0)
-FROM job_executions WHERE job_id = $1 ORDER BY id)SQL";
+FROM job_executions WHERE job_id = $1 ORDER BY id NULLS LAST)SQL";
 
 // $1 ids (json array), $2 all ('t'/'f'), $3 queue filter ('' = any)
 inline constexpr const char* kRetryDead = R"SQL(

@@ -41,14 +41,20 @@ class AnalyticsTest : public EmailTest {
   }
   void Execution(const std::string& queue, const std::string& status, int duration_ms,
                  const std::string& at, bool dead = false) {
+    // As the engine records them: a success is the completed jobs row itself
+    // (job_executions shows it), any other attempt a row of job_attempts.
     std::string id = "job-" + std::to_string(++n_);
     db().Exec(
-        "INSERT INTO jobs (id, queue, status, completed_at) VALUES ($1, $2, $3, $4::timestamptz)",
-        {id, queue, dead ? "failed" : "completed", at});
-    db().Exec(
-        "INSERT INTO job_executions (job_id, attempt, status, finished_at, duration_ms) "
-        "VALUES ($1, 1, $2, $3::timestamptz, $4)",
-        {id, status, at, std::to_string(duration_ms)});
+        "INSERT INTO jobs (id, queue, status, attempt_count, started_at, completed_at) "
+        "VALUES ($1, $2, $3, 1, $4::timestamptz - make_interval(secs => $5::int / 1000.0), "
+        "$4::timestamptz)",
+        {id, queue, dead ? "failed" : "completed", at, std::to_string(duration_ms)});
+    if (status != "success") {
+      db().Exec(
+          "INSERT INTO job_attempts (job_id, attempt, status, finished_at, duration_ms) "
+          "VALUES ($1, 1, $2, $3::timestamptz, $4)",
+          {id, status, at, std::to_string(duration_ms)});
+    }
   }
   void Seed() {
     const std::string d = "2024-03-10 ";

@@ -1,6 +1,7 @@
 // The migrator against a real PostgreSQL: concurrency, checksums, versions.
 #include <gtest/gtest.h>
 
+#include "pg/job_store.hpp"
 #include "pg/migrator.hpp"
 #include "postwork/error.hpp"
 #include "support/test_env.hpp"
@@ -59,6 +60,80 @@ TEST_F(MigrateTest, TwoConcurrentRunsBothSucceedAndApplyEachOnce) {
   auto [code, out] = RunPostwork({"--database-url", url_, "migrate", "status"});
   EXPECT_EQ(code, 0);
   EXPECT_NE(out.find("applied  0001_jobs"), std::string::npos) << out;
+}
+
+// Migration 0017 on a database with history: successes logged as rows before
+// it show once, a job live across it gets its success from its row, a worker
+// of the previous version (inserting into job_executions) still logs every
+// attempt once, and deleting a job still deletes its attempts.
+TEST_F(MigrateTest, SuccessFromTheJobsRowKeepsEveryAttemptOnceAcrossTheUpgrade) {
+  pg::Connection conn(url_);
+  std::vector<pg::Migration> before, all = pg::EmbeddedMigrations();
+  for (const auto& m : all) {
+    if (m.version < 17) before.push_back(m);
+  }
+  pg::Migrator(conn, before).Up();
+  // Completed before: its success is a row of the table.
+  conn.Exec(
+      "INSERT INTO jobs (id, queue, status, attempt_count, worker_id, started_at, completed_at) "
+      "VALUES ('old', 'q', 'completed', 2, 'w1', now() - interval '5 s', now() - interval '4 s')");
+  conn.Exec(
+      "INSERT INTO job_executions (job_id, attempt, worker_id, status, error, finished_at) "
+      "VALUES ('old', 1, 'w1', 'failed', 'boom', now() - interval '6 s'), "
+      "       ('old', 2, 'w1', 'success', NULL, now() - interval '4 s')");
+  // Running across the upgrade, one failed attempt behind it.
+  conn.Exec(
+      "INSERT INTO jobs (id, queue, status, attempt_count, lease_token, worker_id) "
+      "VALUES ('live', 'q', 'running', 1, 7, 'w1')");
+  conn.Exec(
+      "INSERT INTO job_executions (job_id, attempt, worker_id, status, error, finished_at) "
+      "VALUES ('live', 1, 'w1', 'failed', 'boom', now())");
+
+  pg::Migrator(conn, all).Up();
+  auto attempts = [&](const std::string& id) {
+    auto r = conn.Exec(
+        "SELECT string_agg(attempt || ':' || status, ',' ORDER BY id NULLS LAST) "
+        "FROM job_executions WHERE job_id = $1",
+        {id});
+    return r.Get(0, 0);
+  };
+  EXPECT_EQ(attempts("old"), "1:failed,2:success");
+
+  pg::JobStore store(url_);
+  core::FinishRecord done{.kind = core::FinishRecord::Kind::kCompleted,
+                          .id = "live",
+                          .queue = "q",
+                          .token = 7,
+                          .worker_id = "w2",
+                          .attempt = 2,
+                          .attempt_count = 2,
+                          .result = nlohmann::json::object(),
+                          .started_ms = 1'700'000'000'000,
+                          .finished_ms = 1'700'000'000'250,
+                          .execution_status = "success"};
+  EXPECT_EQ(store.ApplyFinishes(std::vector<core::FinishRecord>{done}),
+            std::vector<std::string>{"live"});
+  EXPECT_EQ(attempts("live"), "1:failed,2:success");
+  EXPECT_EQ(conn.Exec("SELECT worker_id, duration_ms FROM job_executions "
+                      "WHERE job_id = 'live' AND status = 'success'")
+                .Get(0, 1),
+            "250");
+  EXPECT_EQ(conn.Exec("SELECT count(*) FROM job_attempts WHERE job_id = 'live'").GetInt(0, 0), 1);
+
+  // A previous version's worker: completes the row, then logs its attempts in
+  // the view; the success is not shown twice, the failure lands in the table.
+  conn.Exec(
+      "INSERT INTO jobs (id, queue, status, attempt_count, worker_id, started_at, completed_at) "
+      "VALUES ('new', 'q', 'completed', 2, 'w3', now() - interval '1 s', now())");
+  conn.Exec(
+      "INSERT INTO job_executions (job_id, attempt, worker_id, status, error, finished_at) "
+      "VALUES ('new', 1, 'w3', 'timeout', 'slow', now() - interval '2 s'), "
+      "       ('new', 2, 'w3', 'success', NULL, now())");
+  EXPECT_EQ(attempts("new"), "1:timeout,2:success");
+
+  conn.Exec("DELETE FROM jobs WHERE id IN ('old', 'live', 'new')");
+  EXPECT_EQ(conn.Exec("SELECT count(*) FROM job_executions").GetInt(0, 0), 0);
+  EXPECT_EQ(conn.Exec("SELECT count(*) FROM job_attempts").GetInt(0, 0), 0);
 }
 
 TEST_F(MigrateTest, ChangedChecksumIsAnError) {

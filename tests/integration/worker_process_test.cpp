@@ -122,7 +122,7 @@ TEST(WorkerOutageTest, RedisRestartLosesNothing) {
   devenv::RedisServer redis({.dir = dir, .append_only = true});
   redis.Start();
   std::string db = Servers().database_url;
-  QueryValue("TRUNCATE jobs, job_executions");
+  QueryValue("TRUNCATE jobs, job_attempts");
   Client client(ClientOptions{.redis_url = redis.url(), .database_url = db});
   std::vector<nlohmann::json> first(200, {{"sleep_ms", 5}});
   client.EnqueueMany("diagnostic", first);

@@ -99,7 +99,7 @@ void NetnsLab::Reset() {
   redis::Connection r(redis::ParseRedisUrl(redis_url()));
   r.Command({"FLUSHALL"});
   pg::Connection conn(database_url());
-  conn.Exec("TRUNCATE jobs, job_executions, diagnostic_effects");
+  conn.Exec("TRUNCATE jobs, job_attempts, diagnostic_effects");
 }
 
 }  // namespace postwork::testing

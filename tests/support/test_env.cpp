@@ -149,7 +149,7 @@ redis::Connection& Redis() {
 void ResetState() {
   Redis().Command({"FLUSHDB"});
   pg::Connection conn(Servers().database_url);
-  conn.Exec("TRUNCATE jobs, job_executions");
+  conn.Exec("TRUNCATE jobs, job_attempts");
 }
 
 bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
