@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "devenv/servers.hpp"
 #include "postwork/client.hpp"
@@ -64,6 +65,20 @@ TEST_F(WorkerProcessTest, SigtermMidJobLetsItFinishAndExitsZero) {
   EXPECT_EQ(w.Wait(std::chrono::seconds(30)), 0);
   EXPECT_EQ(Status(id), "completed");
   EXPECT_EQ(QueryInt("SELECT attempt_count FROM jobs WHERE id = $1", {id}), 1);
+}
+
+// libcurl is loaded on first use (webhook/curl_loader.cpp): a worker that runs
+// jobs but sends no mail and delivers no webhook never maps it.
+TEST_F(WorkerProcessTest, AWorkerThatSendsNothingNeverMapsLibcurl) {
+  auto id = client().Enqueue("diagnostic", nlohmann::json::object()).id;
+  auto w = Worker();
+  ASSERT_TRUE(WaitFor([&] { return Status(id) == "completed"; }));
+  std::ifstream maps("/proc/" + std::to_string(w.pid()) + "/maps");
+  std::string mapped((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
+  ASSERT_NE(mapped.find("libpq"), std::string::npos);  // the file was read
+  EXPECT_EQ(mapped.find("libcurl"), std::string::npos);
+  w.Signal(SIGTERM);
+  EXPECT_EQ(w.Wait(std::chrono::seconds(30)), 0);
 }
 
 TEST_F(WorkerProcessTest, SigtermWithAJobLongerThanTheShutdownTimeoutPutsItBack) {
