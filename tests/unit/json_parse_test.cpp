@@ -85,6 +85,29 @@ TEST(JsonParse, DeclinesWhatItDoesNotOwnAndNlohmannDecides) {
   }
 }
 
+// Plain runs are scanned eight bytes at a time: whatever ends a run (a quote,
+// an escape, a control character, UTF-8, bad UTF-8, the end of the text) must
+// be found at every offset within and across those eight bytes.
+TEST(JsonParse, FindsWhatEndsAPlainRunAtEveryOffset) {
+  const std::vector<std::string> specials = {
+      "\\\"", "\\\\", "\\n", "\\u00e9", "é", "😀", "\t", "\x01", "\xC0\x80", "\xE2\x82",
+  };
+  for (const auto& special : specials) {
+    for (size_t before = 0; before <= 24; ++before) {
+      for (size_t after : {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{19}}) {
+        const std::string body = std::string(before, 'a') + special + std::string(after, 'b');
+        ExpectSameAsNlohmann("{\"body\":\"" + body + "\",\"n\":1}");
+        ExpectSameAsNlohmann("\"" + body);  // cut short: no closing quote
+      }
+    }
+  }
+  // A long plain run, as an email body is.
+  const std::string long_body(2000, 'x');
+  nlohmann::json out;
+  ASSERT_TRUE(TryParseJsonFast("{\"body\":\"" + long_body + "\"}", out));
+  EXPECT_EQ(out["body"], long_body);
+}
+
 nlohmann::json RandomValue(std::mt19937_64& rng, int depth) {
   std::uniform_int_distribution<int> kind(0, depth > 4 ? 5 : 7);
   switch (kind(rng)) {
