@@ -235,7 +235,7 @@ core::FetchResult Broker::FetchOn(Connection& conn, const std::string& worker_id
     out.jobs.push_back(std::move(job));
   }
   out.next_scheduled_ms = v.elements[1].AsInt();
-  out.more = v.elements.size() < 3 || v.elements[2].AsInt() != 0;
+  out.more = v.elements[2].AsInt() != 0;
   return out;
 }
 
