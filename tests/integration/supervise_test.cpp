@@ -82,11 +82,14 @@ TEST(SuperviseTest, InProcessSlotsFollowQueueDepthBetweenMinAndMaxConcurrency) {
                                "127.0.0.1:" + std::to_string(port)});
   ASSERT_TRUE(WaitFor([&] { return MetricValue(port, "postwork_worker_slots{state=\"max\"}") == 16; }));
   // A backlog: the active slots grow past the minimum, and the fleet figure
-  // asks for one more replica than the one live worker.
+  // asks for one more replica than the one live worker. Sampled until both
+  // have shown: the figure is refreshed at most once a second and needs the
+  // worker's first heartbeat, so on a busy machine the slots can grow first.
   double desired_seen = 0;
   ASSERT_TRUE(WaitFor([&] {
     desired_seen = std::max(desired_seen, MetricValue(port, "postwork_desired_replicas"));
-    return MetricValue(port, "postwork_worker_slots{state=\"active\"}") > 4;
+    return MetricValue(port, "postwork_worker_slots{state=\"active\"}") > 4 &&
+           desired_seen >= 2;
   }, std::chrono::seconds(60)));
   auto [code, out] = RunPostwork({"--config", tmpl, "stats", "--json"});
   ASSERT_EQ(code, 0) << out;
