@@ -137,11 +137,24 @@ for _, group in ipairs(items_by_queue) do
     -- entry's job: no JSON decode. (An entry that is not valid JSON after all
     -- reaches the worker, which dead-letters that job as malformed, with the
     -- reason; `dlq retry` brings it back from PostgreSQL.)
+    -- Found with plain searches (C, memchr): a Lua pattern steps through the
+    -- entry a character at a time, 5% of the script's cost per job.
     local id, reason, env, h = nil, '', nil, nil
-    local candidate = string.match(raw, '^{[^{}]-"id":"([^"\\]+)"')
+    local candidate
+    local at_id = string.byte(raw, 1) == 123 and string.find(raw, '"id":"', 2, true)
+    if at_id then
+      local close = string.find(raw, '"', at_id + 6, true)
+      local open_brace = string.find(raw, '{', 2, true)
+      local close_brace = string.find(raw, '}', 2, true)
+      if close and close > at_id + 6 and (not open_brace or open_brace > at_id)
+        and (not close_brace or close_brace > at_id) then
+        candidate = string.sub(raw, at_id + 6, close - 1)
+        if string.find(candidate, '\\', 1, true) then candidate = nil end
+      end
+    end
     if candidate then
       h = redis.call('HMGET', 'job:' .. candidate, 'status', 'attempt_count', 'max_attempts',
-        'queue', 'lease_token', 'run_at')
+        'queue', 'run_at')
       if h[1] == 'queued' and h[4] == queue then id = candidate end
     end
     if id == nil then
@@ -161,7 +174,7 @@ for _, group in ipairs(items_by_queue) do
       if id == nil then id = 'malformed-' .. redis.call('INCR', KEYS[5]) end
       if id ~= candidate then
         h = redis.call('HMGET', 'job:' .. id, 'status', 'attempt_count', 'max_attempts',
-          'queue', 'lease_token', 'run_at')
+          'queue', 'run_at')
       end
     end
     local key = 'job:' .. id
@@ -175,7 +188,8 @@ for _, group in ipairs(items_by_queue) do
       -- the reclaimer settled it): drop the entry, never run it.
       duplicate = true
     elseif h[1] == 'processing' then
-      local leased = h[5] and redis.call('ZSCORE', KEYS[2], h[5] .. ':' .. id)
+      local lease_token = redis.call('HGET', key, 'lease_token')
+      local leased = lease_token and redis.call('ZSCORE', KEYS[2], lease_token .. ':' .. id)
       -- The same job is already running elsewhere: this entry is a duplicate push.
       duplicate = leased and tonumber(leased) > now
     end
@@ -204,7 +218,7 @@ for _, group in ipairs(items_by_queue) do
         -- hash) that a running job must not have.
         redis.call('PERSIST', key)
       end
-      if h[6] then
+      if h[5] then
         -- Scheduled once (a delay, retry or reschedule: every schedule entry
         -- comes with run_at in the hash), so a schedule entry may be left; the
         -- job must not run twice. Jobs never scheduled skip the ZREM.
@@ -212,20 +226,21 @@ for _, group in ipairs(items_by_queue) do
       end
       redis.call('HSET', key, 'status', 'processing', 'worker_id', worker, 'started_at', at,
         'lease_token', token, 'updated_at', at, unpack(extra))
-      envs[#envs + 1] = env_key(id)
-      envs[#envs + 1] = raw
+      envs[2 * n + 1] = env_key(id)
+      envs[2 * n + 2] = raw
       -- The lease's member carries its fencing token ("<token>:<id>"), so
       -- finish proves the lease with the member alone; one ZADD per batch.
-      leases[#leases + 1] = deadline
-      leases[#leases + 1] = token .. ':' .. id
+      leases[2 * n + 1] = deadline
+      leases[2 * n + 2] = token .. ':' .. id
       leased_now[id] = true
-      out[#out + 1] = id
-      out[#out + 1] = queue
-      out[#out + 1] = token
-      out[#out + 1] = raw
-      out[#out + 1] = attempts
-      out[#out + 1] = max_attempts
-      out[#out + 1] = reason
+      local o = 7 * n
+      out[o + 1] = id
+      out[o + 2] = queue
+      out[o + 3] = token
+      out[o + 4] = raw
+      out[o + 5] = attempts
+      out[o + 6] = max_attempts
+      out[o + 7] = reason
       n = n + 1
     end
   end

@@ -257,9 +257,10 @@ bool Broker::WaitForWork(const std::vector<std::string>& queues,
 namespace {
 std::vector<std::string> FinishOn(Connection& conn, const std::vector<core::FinishRecord>& records,
                                   int64_t now_ms, int64_t terminal_ttl_s) {
-  // 8 arguments per record. The ids, queues and errors are sent from the
-  // records themselves; what has to be formatted (tokens, times, results)
-  // goes into one buffer. No string is allocated per argument.
+  // One group per record: kind, id, token, queue, then what the kind needs
+  // (finish.lua). The ids, queues and errors are sent from the records
+  // themselves; what has to be formatted (tokens, times, results) goes into
+  // one buffer. No string is allocated per argument.
   struct Arg {
     std::string_view ref;  // used when `at` is npos
     size_t at = std::string::npos;
@@ -268,7 +269,7 @@ std::vector<std::string> FinishOn(Connection& conn, const std::vector<core::Fini
   std::string text;
   text.reserve(records.size() * 24 + 64);
   std::vector<Arg> spec;
-  spec.reserve(2 + records.size() * 8);
+  spec.reserve(2 + records.size() * 5);
   auto put = [&](std::string_view v) {
     spec.push_back({.at = text.size(), .len = v.size()});
     text.append(v);
@@ -279,16 +280,14 @@ std::vector<std::string> FinishOn(Connection& conn, const std::vector<core::Fini
     put(std::string_view(buf, static_cast<size_t>(end - buf)));
   };
   auto ref = [&](std::string_view v) { spec.push_back({.ref = v}); };
-  static constexpr std::string_view kNone = "";  // not a null pointer, even when empty
   put_int(now_ms);
   put_int(terminal_ttl_s);
   using Kind = core::FinishRecord::Kind;
   for (const auto& r : records) {
-    const size_t first = spec.size();
+    ref(core::ToString(r.kind));
     ref(r.id);
     put_int(r.token);
     ref(r.queue);
-    ref(core::ToString(r.kind));
     switch (r.kind) {
       case Kind::kCompleted:
         put(core::DumpJson(r.result, nlohmann::json::error_handler_t::replace));
@@ -314,7 +313,6 @@ std::vector<std::string> FinishOn(Connection& conn, const std::vector<core::Fini
       case Kind::kCancelled:
         break;
     }
-    while (spec.size() < first + 8) ref(kNone);  // a, b, c, d a kind does not use
   }
   std::vector<std::string_view> args;
   args.reserve(spec.size());
