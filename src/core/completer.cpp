@@ -196,6 +196,12 @@ void Completer::WritePostgres(std::vector<FinishRecord>& batch) {
     if (r.kind == Kind::kSkip || (applied.count(r.id) && newest[r.id] == r.token)) continue;
     auto it = statuses.find(r.id);
     std::string status = it == statuses.end() ? "cancelled" : it->second.first;
+    if (r.kind == Kind::kCompleted && status == "completed" && it->second.second == r.token) {
+      // Completed under this very lease: an earlier try of this batch wrote it
+      // (its commit landed, then the batch failed or the reply was lost). Only
+      // the lease's holder writes `completed` with its token.
+      continue;
+    }
     log::Warn("attempt outcome not recorded: the job is no longer ours in PostgreSQL",
               {{"worker_id", options_.worker_id},
                {"job_id", r.id},

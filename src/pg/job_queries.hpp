@@ -131,6 +131,35 @@ WITH f AS (
 )
 SELECT id FROM upd)SQL";
 
+// $1 ids, $2 tokens, $3 results (JSON text or NULL), $4 attempt_count,
+// $5 started_ms, $6 finished_ms, $7 worker_id (the batch's, one value).
+// The common outcome on its own: completions of jobs whose row exists. It
+// sets exactly what kApplyFinishes sets for a completion that finds its row,
+// under the same lease condition, and logs nothing (a success is the row
+// itself). A plain UPDATE joined on the primary key skips the upsert's
+// arbiter probe and tuple lock, and six narrow arrays parse in a fraction of
+// the time of sixteen: a quarter less backend CPU per job (docs/benchmarks.md).
+// Returns the ids applied; a row that is missing (a foreign producer's job
+// whose running mark was not written) or fenced is left to kApplyFinishes.
+inline constexpr const char* kCompleteJobs = R"SQL(
+UPDATE jobs j SET
+  status = 'completed',
+  worker_id = $7,
+  lease_token = f.token,
+  started_at = COALESCE(CASE WHEN f.started_ms > 0 THEN to_timestamp(f.started_ms / 1000.0) END,
+                        j.started_at),
+  completed_at = to_timestamp(f.finished_ms / 1000.0),
+  result = COALESCE(f.result::jsonb, j.result),
+  attempt_count = f.attempt_count,
+  updated_at = now(),
+  legacy_success_row = false
+FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::bigint[], $6::bigint[])
+  AS f(id, token, result, attempt_count, started_ms, finished_ms)
+WHERE j.id = f.id
+  AND ((j.status = 'running' AND j.lease_token = f.token)
+    OR (j.status IN ('queued', 'retry_scheduled', 'running') AND j.lease_token < f.token))
+RETURNING j.id)SQL";
+
 // $1: [{id, token, status, attempt_count, worker_id, error}] (leases that expired)
 // Applies where the expired lease is the newest PostgreSQL knows: running under
 // it, or live under an older one (a short job's running mark is never written).

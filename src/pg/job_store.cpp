@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_set>
 
 #include "core/json_parse.hpp"
 #include "pg/array_literal.hpp"
@@ -212,6 +213,61 @@ std::vector<std::string> JobStore::ApplyFinishes(const std::vector<core::FinishR
 
 std::vector<std::string> JobStore::ApplyFinishes(
     const std::vector<const core::FinishRecord*>& records) {
+  // Completions first, with the narrow statement; the rest, and completions
+  // it did not apply (no row yet, or fenced), with the general upsert. Each
+  // statement is atomic on its own: a batch that fails between the two is
+  // written again, and a completion the first statement already applied
+  // then shows as completed under its own lease (the completer counts it as
+  // applied, see Completer::WritePostgres).
+  std::vector<const core::FinishRecord*> completions, rest;
+  for (const core::FinishRecord* f : records) {
+    if (f->kind == core::FinishRecord::Kind::kCompleted &&
+        (completions.empty() || f->worker_id == completions.front()->worker_id)) {
+      completions.push_back(f);
+    } else {
+      rest.push_back(f);
+    }
+  }
+  std::vector<std::string> applied = CompleteJobs(completions);
+  if (applied.size() < completions.size()) {
+    std::unordered_set<std::string_view> done(applied.begin(), applied.end());
+    for (const core::FinishRecord* f : completions) {
+      if (!done.count(f->id)) rest.push_back(f);
+    }
+  }
+  if (rest.empty()) return applied;
+  auto more = Upsert(rest);
+  applied.insert(applied.end(), std::make_move_iterator(more.begin()),
+                 std::make_move_iterator(more.end()));
+  return applied;
+}
+
+std::vector<std::string> JobStore::CompleteJobs(
+    const std::vector<const core::FinishRecord*>& records) {
+  if (records.empty()) return {};
+  ArrayLiteral ids, tokens, results, attempt_counts, started, finished;
+  for (const core::FinishRecord* f : records) {
+    ids.Add(f->id);
+    tokens.Add(f->token);
+    if (f->result.is_null()) {
+      results.AddNull();
+    } else {
+      results.Add(JsonbText(Dump(f->result)));
+    }
+    attempt_counts.Add(int64_t{f->attempt_count});
+    started.Add(f->started_ms);
+    finished.Add(f->finished_ms);
+  }
+  Result r = conn_.Exec(queries::kCompleteJobs,
+                        {ids.Take(), tokens.Take(), results.Take(), attempt_counts.Take(),
+                         started.Take(), finished.Take(), records.front()->worker_id});
+  std::vector<std::string> out;
+  out.reserve(static_cast<size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.Get(i, 0));
+  return out;
+}
+
+std::vector<std::string> JobStore::Upsert(const std::vector<const core::FinishRecord*>& records) {
   ArrayLiteral ids, queues, tokens, statuses, results, errors, attempt_counts, max_attempts, run_at,
       attempts, workers, exec_statuses, started, finished, payloads, tenants;
   for (const core::FinishRecord* fp : records) {

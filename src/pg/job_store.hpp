@@ -87,6 +87,10 @@ class JobStore {
   Connection& connection() { return conn_; }
 
  private:
+  // Completions of existing rows (kCompleteJobs); returns the ids applied.
+  std::vector<std::string> CompleteJobs(const std::vector<const core::FinishRecord*>& records);
+  // Any outcome, creating the row if needed (kApplyFinishes).
+  std::vector<std::string> Upsert(const std::vector<const core::FinishRecord*>& records);
   // Loads a batch of made-up ids with COPY; nullopt when the batch mixes
   // delayed and ready jobs, or an id conflicted after all.
   std::optional<std::vector<EnqueueOutcome>> CopyFresh(const std::vector<core::NewJob>& jobs);

@@ -382,6 +382,63 @@ TEST_F(EngineTest, ExecutionTimeoutFailsTheAttemptAndCancelsTheHandler) {
       1);
 }
 
+TEST_F(EngineTest, AMixedBatchWritesEachRowAsTheUpsertWouldAndEachAttemptOnce) {
+  auto done = client().Enqueue("diagnostic", {{"to", "a@example.com"}}).id;
+  auto retried = client().Enqueue("diagnostic", {}).id;
+  pg::JobStore store(Servers().database_url);
+  const int64_t now = core::SystemClock::Instance().NowMs();
+  core::FinishRecord ok{.kind = core::FinishRecord::Kind::kCompleted,
+                        .id = done,
+                        .queue = "queue:diagnostic",
+                        .token = 7,
+                        .worker_id = "w-1",
+                        .attempt = 1,
+                        .attempt_count = 1,
+                        .result = {{"sent", true}},
+                        .started_ms = now - 5,
+                        .finished_ms = now,
+                        .execution_status = "success"};
+  core::FinishRecord retry = ok;
+  retry.kind = core::FinishRecord::Kind::kRetry;
+  retry.id = retried;
+  retry.result = nullptr;
+  retry.error = "smtp 451";
+  retry.run_at_ms = now + 2000;
+  retry.execution_status = "failed";
+  // A foreign producer's job that PostgreSQL has no row for yet.
+  core::FinishRecord foreign = ok;
+  foreign.id = "foreign-1";
+  foreign.payload = {{"from", "seed"}};
+
+  auto applied = store.ApplyFinishes({ok, retry, foreign});
+  std::sort(applied.begin(), applied.end());
+  std::vector<std::string> want = {done, retried, "foreign-1"};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(applied, want);
+  EXPECT_EQ(QueryValue("SELECT status || ' ' || worker_id || ' ' || lease_token || ' ' || "
+                       "attempt_count || ' ' || (result->>'sent') || ' ' || (payload->>'to') || "
+                       "' ' || (completed_at IS NOT NULL) || ' ' || legacy_success_row "
+                       "FROM jobs WHERE id = $1",
+                       {done}),
+            "completed w-1 7 1 true a@example.com true false");
+  EXPECT_EQ(QueryValue("SELECT status || ' ' || last_error FROM jobs WHERE id = $1", {retried}),
+            "retry_scheduled smtp 451");
+  EXPECT_EQ(QueryValue("SELECT status || ' ' || (payload->>'from') FROM jobs WHERE id = 'foreign-1'"),
+            "completed seed");
+  // Each attempt once: the two successes from their rows, the failure logged.
+  EXPECT_EQ(QueryValue("SELECT string_agg(status, ',' ORDER BY status) FROM job_executions "
+                       "WHERE job_id IN ($1, $2, 'foreign-1')",
+                       {done, retried}),
+            "failed,success,success");
+  // Written again (a batch retried after its first statement committed): the
+  // completion applies nowhere, and PostgreSQL shows it completed under this
+  // very lease, which the completer counts as written.
+  EXPECT_TRUE(store.ApplyFinishes({ok}).empty());
+  auto statuses = store.Statuses({done});
+  ASSERT_EQ(statuses.count(done), 1u);
+  EXPECT_EQ(statuses[done], (std::pair<std::string, int64_t>{"completed", 7}));
+}
+
 TEST_F(EngineTest, StaleWorkersLateCompletionIsRejectedInRedisAndPostgres) {
   auto id = client().Enqueue("diagnostic", {}).id;
   redis::Broker broker(redis::ParseRedisUrl(Servers().redis_url));
