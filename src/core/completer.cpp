@@ -247,7 +247,7 @@ void NotifyDeadLetters(const DeadLetterListener& listener, const std::vector<Dea
 }
 
 void Completer::ReleaseHeld(const std::vector<FinishRecord>& batch) {
-  std::vector<std::pair<std::string, int64_t>> leases;
+  std::vector<std::pair<std::string_view, int64_t>> leases;
   leases.reserve(batch.size());
   for (const auto& r : batch) leases.emplace_back(r.id, r.token);
   in_flight_.RemoveMany(leases);

@@ -33,13 +33,22 @@ void InFlight::Remove(const std::string& id, int64_t token) {
   if (waiters_ > 0) cv_.notify_all();
 }
 
-void InFlight::RemoveMany(const std::vector<std::pair<std::string, int64_t>>& leases) {
-  std::lock_guard lock(mu_);
-  for (const auto& [id, token] : leases) {
-    auto it = jobs_.find(id);
-    if (it != jobs_.end() && it->second->job.token == token) jobs_.erase(it);
+void InFlight::RemoveMany(const std::vector<std::pair<std::string_view, int64_t>>& leases) {
+  std::vector<std::shared_ptr<HeldJob>> released;
+  released.reserve(leases.size());
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, token] : leases) {
+      auto it = jobs_.find(id);
+      if (it != jobs_.end() && it->second->job.token == token) {
+        released.push_back(std::move(it->second));
+        jobs_.erase(it);
+      }
+    }
+    if (waiters_ > 0) cv_.notify_all();
   }
-  if (waiters_ > 0) cv_.notify_all();
+  // `released` frees the jobs here, outside the lock the fetcher and the
+  // slots take.
 }
 
 std::vector<std::shared_ptr<HeldJob>> InFlight::Select(

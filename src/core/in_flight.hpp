@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/types.hpp"
@@ -47,7 +49,8 @@ class InFlight {
   // The held jobs for which `pred` is true (called under the table's lock).
   std::vector<std::shared_ptr<HeldJob>> Select(const std::function<bool(const HeldJob&)>& pred);
   // Removes each (id, token) that is still the current lease, under one lock.
-  void RemoveMany(const std::vector<std::pair<std::string, int64_t>>& leases);
+  // The removed jobs are destroyed after the lock is released.
+  void RemoveMany(const std::vector<std::pair<std::string_view, int64_t>>& leases);
   size_t size();
   // Wakes whoever waits for the table to empty (shutdown).
   bool WaitEmpty(std::chrono::milliseconds timeout);
@@ -57,7 +60,12 @@ class InFlight {
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  std::unordered_map<std::string, std::shared_ptr<HeldJob>> jobs_;
+  // Looked up by string_view too (the completer's records, no copies).
+  struct IdHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::shared_ptr<HeldJob>, IdHash, std::equal_to<>> jobs_;
   int waiters_ = 0;
 };
 
