@@ -14,8 +14,8 @@
 --   cancelled
 --   skip        the status PostgreSQL already holds (the job was finished before)
 -- Returns the ids that were fenced off (the lease had moved on); they are untouched.
--- Cost: one ZMSCORE, one ZREM and one DEL of the envelopes (pw:env:<id>) per
--- batch (in chunks), then one HSET and, for a finished job, one EXPIRE per job.
+-- Cost: one ZREM and one HSET per job, a PEXPIREAT for a finished one, and one
+-- DEL of the envelopes (pw:env:<id>) per chunk of the batch.
 local now = tonumber(ARGV[1])
 -- Commands take the arguments as they came (strings): a Lua number passed to
 -- redis.call is formatted with printf on every call.
@@ -30,9 +30,8 @@ local counts = {}  -- "processed:<queue>" -> n, written once per batch
 local function count(field)
   counts[field] = (counts[field] or 0) + 1
 end
--- Where each group starts, and which leases are still ours: one ZMSCORE and
--- one ZREM per chunk of groups.
-local starts, held, claimed = {}, {}, {}
+-- Where each group starts.
+local starts = {}
 local i, n = 3, 0
 while i <= #ARGV do
   local extra = EXTRA[ARGV[i]]
@@ -41,26 +40,25 @@ while i <= #ARGV do
   starts[n] = i
   i = i + 4 + extra
 end
-for first = 1, n, CHUNK do
-  local last = math.min(first + CHUNK - 1, n)
-  local members = {}
-  for j = first, last do
-    local s = starts[j]
-    members[j - first + 1] = ARGV[s + 2] .. ':' .. ARGV[s + 1]
+-- Which leases are still ours: a ZREM per outcome says so and releases it at
+-- once (3% fewer instructions per job than one ZMSCORE and one ZREM per chunk,
+-- whose scores come back formatted as strings). A job reported twice in one
+-- batch applies once: the second ZREM finds nothing.
+local held = {}
+for j = 1, n do
+  local s = starts[j]
+  if redis.call('ZREM', KEYS[1], ARGV[s + 2] .. ':' .. ARGV[s + 1]) == 1 then held[j] = true end
+end
+-- Finished hashes expire a TTL after now by the server's clock, set as an
+-- absolute time: EXPIRE would rewrite itself into PEXPIREAT on every call.
+local expire_at
+local function expire(key)
+  if not expire_at then
+    local t = redis.call('TIME')
+    expire_at = string.format('%d', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+      + tonumber(ttl) * 1000)
   end
-  local scores = redis.call('ZMSCORE', KEYS[1], unpack(members))
-  local mine, nmine = {}, 0
-  for j = 1, #members do
-    -- (A job reported twice in one batch applies once.)
-    local m = members[j]
-    if scores[j] and not claimed[m] then
-      claimed[m] = true
-      held[first + j - 1] = true
-      nmine = nmine + 1
-      mine[nmine] = m
-    end
-  end
-  if nmine > 0 then redis.call('ZREM', KEYS[1], unpack(mine)) end
+  redis.call('PEXPIREAT', key, expire_at)
 end
 local processed_queue, processed_n = nil, 0  -- consecutive completions of one queue
 for j = 1, n do
@@ -72,7 +70,7 @@ for j = 1, n do
   elseif kind == 'completed' then
     redis.call('HSET', key, 'status', 'completed', 'completed_at', at, 'result', ARGV[s + 4],
       'updated_at', at)
-    redis.call('EXPIRE', key, ttl)
+    expire(key)
     ngone = ngone + 1
     gone[ngone] = env_key(id)
     if queue ~= processed_queue then
@@ -99,7 +97,7 @@ for j = 1, n do
     ngone = ngone + 1
     gone[ngone] = env_key(id)
     redis.call('ZADD', KEYS[3], at, id)
-    redis.call('EXPIRE', key, ttl)
+    expire(key)
     count('failed:' .. queue)
     count('dead:' .. queue)
   elseif kind == 'requeue' then
@@ -116,7 +114,7 @@ for j = 1, n do
     redis.call('HDEL', key, 'envelope')
     ngone = ngone + 1
     gone[ngone] = env_key(id)
-    redis.call('EXPIRE', key, ttl)
+    expire(key)
   end
 end
 if processed_queue then
