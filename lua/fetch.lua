@@ -152,9 +152,10 @@ for _, group in ipairs(items_by_queue) do
         if string.find(candidate, '\\', 1, true) then candidate = nil end
       end
     end
+    local key
     if candidate then
-      h = redis.call('HMGET', 'job:' .. candidate, 'status', 'attempt_count', 'max_attempts',
-        'queue', 'run_at')
+      key = 'job:' .. candidate
+      h = redis.call('HMGET', key, 'status', 'attempt_count', 'max_attempts', 'queue', 'run_at')
       if h[1] == 'queued' and h[4] == queue then id = candidate end
     end
     if id == nil then
@@ -173,11 +174,10 @@ for _, group in ipairs(items_by_queue) do
       end
       if id == nil then id = 'malformed-' .. redis.call('INCR', KEYS[5]) end
       if id ~= candidate then
-        h = redis.call('HMGET', 'job:' .. id, 'status', 'attempt_count', 'max_attempts',
-          'queue', 'run_at')
+        key = 'job:' .. id
+        h = redis.call('HMGET', key, 'status', 'attempt_count', 'max_attempts', 'queue', 'run_at')
       end
     end
-    local key = 'job:' .. id
     local duplicate = false
     if leased_now[id] then
       -- Pushed twice and both copies popped by this fetch: one runs.
@@ -226,7 +226,7 @@ for _, group in ipairs(items_by_queue) do
       end
       redis.call('HSET', key, 'status', 'processing', 'worker_id', worker, 'started_at', at,
         'lease_token', token, 'updated_at', at, unpack(extra))
-      envs[2 * n + 1] = env_key(id)
+      envs[2 * n + 1] = 'pw:env:' .. id  -- env_key(id)
       envs[2 * n + 2] = raw
       -- The lease's member carries its fencing token ("<token>:<id>"), so
       -- finish proves the lease with the member alone; one ZADD per batch.
