@@ -112,9 +112,12 @@ void Completer::Run() {
       // Wake at least every running_mark_after to record long jobs as running.
       cv_.wait_for(lock, options_.running_mark_after, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) return;
-      // Give concurrent slots a moment to add theirs: one write for many jobs.
+      // Give concurrent slots a moment to add theirs: one write for many jobs,
+      // and a longer moment when the last write was a large batch.
       if (!queue_.empty() && queue_.size() < options_.max_batch && !stopping_) {
-        cv_.wait_for(lock, options_.flush_interval,
+        const auto window = last_batch_ >= options_.busy_batch ? options_.busy_flush_interval
+                                                               : options_.flush_interval;
+        cv_.wait_for(lock, window,
                      [&] { return stopping_ || queue_.size() >= options_.max_batch; });
       }
       if (queue_.size() <= options_.max_batch) {
@@ -128,6 +131,7 @@ void Completer::Run() {
       }
       in_progress_ = batch.size();
     }
+    last_batch_ = batch.size();
     WriteRunningMarks();
     if (!batch.empty()) Flush(batch);
     std::lock_guard lock(mu_);

@@ -21,7 +21,15 @@ namespace postwork::core {
 
 struct CompleterOptions {
   std::string worker_id;
+  // How long a flush waits for more outcomes before it writes: a batch of
+  // jobs that finished together is one statement.
   std::chrono::milliseconds flush_interval{2};
+  // Under load (the previous flush wrote at least busy_batch outcomes) the
+  // wait is longer: fewer, larger statements and acknowledgements. Each job's
+  // outcome then becomes durable up to this long after its handler returned
+  // (it stays leased meanwhile); at low rates the short wait applies.
+  std::chrono::milliseconds busy_flush_interval{6};
+  size_t busy_batch = 64;
   // A job still running this long after its fetch gets its running mark.
   std::chrono::milliseconds running_mark_after{20};
   size_t max_batch = 1000;
@@ -69,6 +77,7 @@ class Completer {
   // block, so a deque allocated once per job.
   std::vector<FinishRecord> queue_;
   size_t in_progress_ = 0;
+  size_t last_batch_ = 0;  // outcomes the previous flush wrote (Run's thread only)
   bool stopping_ = false;
   std::thread thread_;
   // Batches PostgreSQL has recorded, waiting for their Redis acknowledgement.
