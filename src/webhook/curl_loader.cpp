@@ -2,10 +2,11 @@
 // defines the libcurl functions it calls (these), and the first call loads
 // libcurl.so.4 with dlopen and forwards every call to it from then on.
 //
-// Why: libcurl brings a chain of libraries (GnuTLS, nettle, p11-kit, LDAP,
-// RTMP, SSH2, nghttp2, IDN2, PSL, ...) that a process maps at start-up when it
-// is linked against it, about 3.3 MiB of every worker's RSS
-// (docs/benchmarks.md). Only SMTP, IMAP and webhook deliveries use it, so a
+// Why: libcurl brings a chain of libraries (RTMP, SSH2, nghttp2, IDN2, PSL,
+// ...) that a process maps at start-up when it is linked against it; the rest
+// of the chain (GnuTLS, LDAP, GSSAPI) comes with libpq anyway. Loading it on
+// first use saved 0.5-0.7 MiB of each worker's RSS (docs/benchmarks.md,
+// eleventh session). Only SMTP, IMAP and webhook deliveries use it, so a
 // worker that runs none of them never maps it. The MIME and HTTP code is kept
 // out the same way, as modules (app/module_loader.hpp); libcurl needs no
 // module of its own because its interface is already a small C API.
