@@ -50,9 +50,24 @@ int Executor::FreeSlotsLocked() const {
   return active_slots_ - busy_ - static_cast<int>(queue_.size());
 }
 
-int Executor::FreeSlots() {
+int Executor::Room() {
   std::lock_guard lock(mu_);
-  return FreeSlotsLocked();
+  return RoomLocked();
+}
+
+void Executor::SetPrefetch(int jobs) {
+  bool more;
+  {
+    std::lock_guard lock(mu_);
+    more = jobs > prefetch_;
+    prefetch_ = std::max(0, jobs);
+  }
+  if (more) free_cv_.notify_all();
+}
+
+bool Executor::RecentJobsShort(int64_t below_us) const {
+  int64_t v = recent_handler_us_.load(std::memory_order_relaxed);
+  return v >= 0 && v < below_us;
 }
 
 void Executor::SetActiveSlots(int n) {
@@ -68,10 +83,10 @@ int Executor::active_slots() {
   return active_slots_;
 }
 
-void Executor::WaitForFreeSlot(std::chrono::milliseconds timeout) {
+void Executor::WaitForRoom(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
   ++free_waiters_;
-  free_cv_.wait_for(lock, timeout, [&] { return stopping_ || FreeSlotsLocked() > 0; });
+  free_cv_.wait_for(lock, timeout, [&] { return stopping_ || RoomLocked() > 0; });
   --free_waiters_;
 }
 
@@ -134,7 +149,7 @@ void Executor::RunSlot() {
     --busy_;
     // The fetcher (and Stop) wait for a free slot: wake them only when this
     // job's end gives them one, not once per job.
-    if (free_waiters_ > 0 && (FreeSlotsLocked() > 0 || busy_ == 0)) free_cv_.notify_all();
+    if (free_waiters_ > 0 && (RoomLocked() > 0 || busy_ == 0)) free_cv_.notify_all();
   }
 }
 
@@ -171,7 +186,15 @@ void Executor::Execute(HeldJob& held) {
                                              {"fraction", std::to_string(fraction)},
                                              {"note", note}});
                    }};
+    const auto t0 = std::chrono::steady_clock::now();
     outcome = RunHandler(*handler, ctx);
+    // An approximate average (slots update it without a lock; a lost update
+    // only delays it by a job): new = old + (this - old) / 8.
+    const int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::steady_clock::now() - t0)
+                           .count();
+    const int64_t old = recent_handler_us_.load(std::memory_order_relaxed);
+    recent_handler_us_.store(old < 0 ? us : old + (us - old) / 8, std::memory_order_relaxed);
   } else {
     outcome = Outcome::Permanent("Unknown queue type: " + job.queue);  // the seed's message
   }

@@ -1,6 +1,7 @@
 #pragma once
 // N job slots (threads). Each runs one job at a time: handler -> Outcome ->
 // FinishRecord -> completer.
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -25,14 +26,21 @@ class Executor {
   void Start();
   // Queues a fetched batch with one lock and at most one wake-up.
   void Dispatch(std::vector<std::shared_ptr<HeldJob>> jobs);
-  // Slots neither running nor promised to a queued job.
-  int FreeSlots();
+  // Jobs the fetch loop may add now: the slots neither running nor promised
+  // to a queued job, plus the prefetch allowance (SetPrefetch).
+  int Room();
+  // Jobs that may wait in this worker's queue beyond its free slots. The
+  // fetch loop sets it from RecentJobsShort() each time round.
+  void SetPrefetch(int jobs);
+  // Whether the recent handlers ran shorter than `below_us` on average (an
+  // exponential average over about the last 8 jobs); false before any job.
+  bool RecentJobsShort(int64_t below_us) const;
   // Active slots (1..the thread count given at construction): the in-process
   // autoscaler moves it; running jobs above a lowered limit finish normally.
   void SetActiveSlots(int n);
   int active_slots();
-  // Waits up to `timeout` for a slot to free up.
-  void WaitForFreeSlot(std::chrono::milliseconds timeout);
+  // Waits up to `timeout` for Room() to become positive.
+  void WaitForRoom(std::chrono::milliseconds timeout);
   // Jobs dispatched but not started: handed back for requeue at shutdown.
   std::vector<std::shared_ptr<HeldJob>> TakeQueued();
   // Stops the slot threads once they are idle; returns false if some handler
@@ -43,6 +51,7 @@ class Executor {
   void RunSlot();
   bool WakeOneLocked();  // true: the caller notifies one idle slot
   int FreeSlotsLocked() const;
+  int RoomLocked() const { return FreeSlotsLocked() + prefetch_; }
   void Execute(HeldJob& held);
 
   int slots_;         // threads
@@ -57,7 +66,9 @@ class Executor {
   std::condition_variable work_cv_, free_cv_;
   std::deque<std::shared_ptr<HeldJob>> queue_;
   int busy_ = 0;
-  int free_waiters_ = 0;  // threads in WaitForFreeSlot/Stop
+  int free_waiters_ = 0;  // threads in WaitForRoom/Stop
+  int prefetch_ = 0;
+  std::atomic<int64_t> recent_handler_us_{-1};  // exponential average; -1 = none yet
   int idle_ = 0;          // slots waiting for work
   int waking_ = 0;        // slots notified but not yet awake
   bool stopping_ = false;

@@ -25,6 +25,7 @@ void WorkerOptions::Validate() const {
   if (lease_seconds < 2) throw ConfigError("--lease-seconds must be at least 2");
   if (shutdown_timeout_seconds < 0) throw ConfigError("--shutdown-timeout must be >= 0");
   if (poll_interval_ms < 1) throw ConfigError("poll interval must be at least 1 ms");
+  if (prefetch < 0 || prefetch > 1000) throw ConfigError("--prefetch must be 0..1000");
   if (default_max_attempts < 1) throw ConfigError("max_attempts must be at least 1");
   if (slot_scaling) {
     if (slot_scaling->min < 1) throw ConfigError("--min-concurrency must be at least 1");
@@ -163,9 +164,14 @@ void Worker::FetchLoop() {
     }
   };
   while (!stop_) {
-    int free = executor_->FreeSlots();
+    // Short jobs (the recent handlers took under 2 ms on average, about a
+    // fetch's round trip) may wait here beyond the free slots, a few at most:
+    // a fetch of many instead of one per freed slot. A long job never has
+    // jobs fetched behind it that another worker could run meanwhile.
+    executor_->SetPrefetch(executor_->RecentJobsShort(kShortJobUs) ? options_.prefetch : 0);
+    int free = executor_->Room();
     if (free <= 0) {
-      executor_->WaitForFreeSlot(std::chrono::milliseconds(100));
+      executor_->WaitForRoom(std::chrono::milliseconds(100));
       continue;
     }
     size_t held_now = in_flight_.size();
@@ -182,7 +188,7 @@ void Worker::FetchLoop() {
       room = static_cast<int>(max_held - std::min(max_held, in_flight_.size()));
       if (room <= 0) continue;
     }
-    free = std::min(room, options_.batch_size);
+    free = std::min(room, std::max(options_.batch_size, std::min(free, options_.prefetch + 1)));
     FetchResult fetched;
     int64_t now = clock_.NowMs();
     if (broker.orphans_possible()) {

@@ -22,6 +22,10 @@
 
 namespace postwork::core {
 
+// A handler this short on average (microseconds) is about a fetch's round
+// trip: the fetch loop prefetches for such jobs (WorkerOptions::prefetch).
+inline constexpr int64_t kShortJobUs = 2000;
+
 struct WorkerOptions {
   std::string id;  // "" = the seed's worker-<host>-<pid>-<random9>
   std::string redis_url;
@@ -33,6 +37,10 @@ struct WorkerOptions {
   // set to slot_scaling->max) and the active ones move between min and max.
   std::optional<ScalingPolicy> slot_scaling;
   int batch_size = 0;  // 0 = min(concurrency, 100)
+  // Jobs fetched ahead of the free slots while the recent handlers are short
+  // (under kShortJobUs on average): at low concurrency a fetch per job would
+  // otherwise bound the rate. 0 = fetch only for free slots.
+  int prefetch = 16;
   int lease_seconds = 30;
   int shutdown_timeout_seconds = 30;
   int poll_interval_ms = 100;   // idle wait, for producers that push without waking

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstring>
 #include <mutex>
 #include <set>
 
@@ -653,6 +654,35 @@ TEST_F(EngineTest, AFetchSaysWhetherWorkRemainsAndKeepsEachLeasedEnvelopeUntilTh
     EXPECT_EQ(Redis().Command({"EXISTS", "pw:env:" + id}).integer, 0) << id;
     EXPECT_EQ(Redis().Command({"HGET", "job:" + id, "status"}).str, "completed") << id;
   }
+}
+
+// Script calls (EVAL and EVALSHA) Redis has served since its last RESETSTAT.
+int64_t ScriptCalls() {
+  std::string info = Redis().Command({"INFO", "commandstats"}).str;
+  int64_t total = 0;
+  for (const char* cmd : {"cmdstat_evalsha:calls=", "cmdstat_eval:calls="}) {
+    auto at = info.find(cmd);
+    if (at != std::string::npos) total += std::stoll(info.substr(at + std::strlen(cmd)));
+  }
+  return total;
+}
+
+TEST_F(EngineTest, AtConcurrencyOneShortJobsAreFetchedManyAtATime) {
+  std::vector<nlohmann::json> payloads(300, nlohmann::json::object());
+  client().EnqueueMany("diagnostic", payloads);
+  Redis().Command({"CONFIG", "RESETSTAT"});
+  auto opts = TestWorkerOptions({"queue:diagnostic"});
+  opts.concurrency = 1;
+  {
+    RunningWorker w(opts, Diagnostic());
+    ASSERT_TRUE(WaitFor([&] {
+      return QueryInt("SELECT count(*) FROM jobs WHERE status = 'completed'") == 300;
+    }));
+  }
+  // One fetch per job would be 300 script calls before any finish. Once the
+  // handlers are seen to be short, a fetch takes the free slot's job and up to
+  // 16 more (the prefetch); finishes are batched by the completer.
+  EXPECT_LT(ScriptCalls(), 150);
 }
 
 TEST_F(EngineTest, DueJobsBeyondAFetchsPromoteLimitCountAsWorkRemaining) {
