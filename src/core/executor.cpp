@@ -6,6 +6,13 @@
 #include "core/outcome.hpp"
 
 namespace postwork::core {
+namespace {
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
 
 Executor::Executor(int slots, std::string worker_id, const HandlerRegistry& handlers,
                    Completer& completer, RetryPolicy policy, const Clock& clock,
@@ -17,12 +24,13 @@ Executor::Executor(int slots, std::string worker_id, const HandlerRegistry& hand
       completer_(completer),
       policy_(policy),
       clock_(clock),
-      stats_(stats) {}
+      stats_(stats),
+      slot_started_us_(std::make_unique<std::atomic<int64_t>[]>(static_cast<size_t>(slots))) {}
 
 Executor::~Executor() { Stop(std::chrono::milliseconds(0)); }
 
 void Executor::Start() {
-  for (int i = 0; i < slots_; ++i) threads_.emplace_back([this] { RunSlot(); });
+  for (int i = 0; i < slots_; ++i) threads_.emplace_back([this, i] { RunSlot(i); });
 }
 
 void Executor::Dispatch(std::vector<std::shared_ptr<HeldJob>> jobs) {
@@ -67,7 +75,15 @@ void Executor::SetPrefetch(int jobs) {
 
 bool Executor::RecentJobsShort(int64_t below_us) const {
   int64_t v = recent_handler_us_.load(std::memory_order_relaxed);
-  return v >= 0 && v < below_us;
+  if (v < 0 || v >= below_us) return false;
+  // A job running long now: fetching more behind it would keep them from an
+  // idle worker until it ends (the average learns of it only then).
+  const int64_t since = NowUs() - below_us;
+  for (int i = 0; i < slots_; ++i) {
+    int64_t started = slot_started_us_[static_cast<size_t>(i)].load(std::memory_order_relaxed);
+    if (started != 0 && started < since) return false;
+  }
+  return true;
 }
 
 void Executor::SetActiveSlots(int n) {
@@ -123,7 +139,8 @@ bool Executor::Stop(std::chrono::milliseconds timeout) {
   return true;
 }
 
-void Executor::RunSlot() {
+void Executor::RunSlot(int slot) {
+  std::atomic<int64_t>& started_us = slot_started_us_[static_cast<size_t>(slot)];
   std::unique_lock lock(mu_);
   while (true) {
     if (queue_.empty() && !stopping_) {
@@ -143,7 +160,9 @@ void Executor::RunSlot() {
     bool wake = WakeOneLocked();
     lock.unlock();
     if (wake) work_cv_.notify_one();
+    started_us.store(NowUs(), std::memory_order_relaxed);
     Execute(*held);
+    started_us.store(0, std::memory_order_relaxed);
     held.reset();
     lock.lock();
     --busy_;
@@ -186,13 +205,11 @@ void Executor::Execute(HeldJob& held) {
                                              {"fraction", std::to_string(fraction)},
                                              {"note", note}});
                    }};
-    const auto t0 = std::chrono::steady_clock::now();
+    const int64_t t0 = NowUs();
     outcome = RunHandler(*handler, ctx);
     // An approximate average (slots update it without a lock; a lost update
     // only delays it by a job): new = old + (this - old) / 8.
-    const int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(
-                           std::chrono::steady_clock::now() - t0)
-                           .count();
+    const int64_t us = NowUs() - t0;
     const int64_t old = recent_handler_us_.load(std::memory_order_relaxed);
     recent_handler_us_.store(old < 0 ? us : old + (us - old) / 8, std::memory_order_relaxed);
   } else {

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -33,7 +34,8 @@ class Executor {
   // fetch loop sets it from RecentJobsShort() each time round.
   void SetPrefetch(int jobs);
   // Whether the recent handlers ran shorter than `below_us` on average (an
-  // exponential average over about the last 8 jobs); false before any job.
+  // exponential average over about the last 8 jobs) and no handler running now
+  // has run that long; false before any job.
   bool RecentJobsShort(int64_t below_us) const;
   // Active slots (1..the thread count given at construction): the in-process
   // autoscaler moves it; running jobs above a lowered limit finish normally.
@@ -48,7 +50,7 @@ class Executor {
   bool Stop(std::chrono::milliseconds timeout);
 
  private:
-  void RunSlot();
+  void RunSlot(int slot);
   bool WakeOneLocked();  // true: the caller notifies one idle slot
   int FreeSlotsLocked() const;
   int RoomLocked() const { return FreeSlotsLocked() + prefetch_; }
@@ -73,6 +75,8 @@ class Executor {
   int waking_ = 0;        // slots notified but not yet awake
   bool stopping_ = false;
   std::vector<std::thread> threads_;
+  // When each slot's handler started (steady clock, microseconds); 0 = idle.
+  std::unique_ptr<std::atomic<int64_t>[]> slot_started_us_;
 };
 
 }  // namespace postwork::core

@@ -165,9 +165,10 @@ void Worker::FetchLoop() {
   };
   while (!stop_) {
     // Short jobs (the recent handlers took under 2 ms on average, about a
-    // fetch's round trip) may wait here beyond the free slots, a few at most:
-    // a fetch of many instead of one per freed slot. A long job never has
-    // jobs fetched behind it that another worker could run meanwhile.
+    // fetch's round trip, and none running now has taken that long) may wait
+    // here beyond the free slots, a few at most: a fetch of many instead of
+    // one per freed slot. Nothing is fetched behind a job that runs long, where
+    // another worker could run it meanwhile.
     executor_->SetPrefetch(executor_->RecentJobsShort(kShortJobUs) ? options_.prefetch : 0);
     int free = executor_->Room();
     if (free <= 0) {

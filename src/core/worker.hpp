@@ -37,9 +37,10 @@ struct WorkerOptions {
   // set to slot_scaling->max) and the active ones move between min and max.
   std::optional<ScalingPolicy> slot_scaling;
   int batch_size = 0;  // 0 = min(concurrency, 100)
-  // Jobs fetched ahead of the free slots while the recent handlers are short
-  // (under kShortJobUs on average): at low concurrency a fetch per job would
-  // otherwise bound the rate. 0 = fetch only for free slots.
+  // Jobs fetched ahead of the free slots while the handlers are short (under
+  // kShortJobUs on average, and none running that long now): at low
+  // concurrency a fetch per job would otherwise bound the rate. 0 = fetch
+  // only for free slots.
   int prefetch = 16;
   int lease_seconds = 30;
   int shutdown_timeout_seconds = 30;

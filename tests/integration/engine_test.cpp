@@ -685,6 +685,34 @@ TEST_F(EngineTest, AtConcurrencyOneShortJobsAreFetchedManyAtATime) {
   EXPECT_LT(ScriptCalls(), 150);
 }
 
+TEST_F(EngineTest, NoJobIsPrefetchedBehindAJobThatRunsLong) {
+  std::vector<nlohmann::json> quick(20, nlohmann::json::object());
+  client().EnqueueMany("diagnostic", quick);
+  auto busy_opts = TestWorkerOptions({"queue:diagnostic"});
+  busy_opts.concurrency = 1;
+  busy_opts.id = "w-busy";
+  RunningWorker busy(busy_opts, Diagnostic());
+  // Its handlers are short on average now: it prefetches.
+  ASSERT_TRUE(WaitFor(
+      [&] { return QueryInt("SELECT count(*) FROM jobs WHERE status = 'completed'") == 20; }));
+  auto long_id = client().Enqueue("diagnostic", {{"sleep_ms", 5000}}).id;
+  ASSERT_TRUE(WaitStatus(long_id, "running"));
+  // Pushed while the long job runs: its worker wakes, but fetches none of them
+  // (no free slot, and a job running long turns the prefetch off), so a
+  // second worker runs them all.
+  std::vector<std::string> after;
+  for (int i = 0; i < 5; ++i) after.push_back(client().Enqueue("diagnostic", {{"n", i}}).id);
+  auto idle_opts = TestWorkerOptions({"queue:diagnostic"});
+  idle_opts.concurrency = 1;
+  idle_opts.id = "w-idle";
+  RunningWorker idle(idle_opts, Diagnostic());
+  for (const auto& id : after) {
+    ASSERT_TRUE(WaitStatus(id, "completed")) << id;
+    EXPECT_EQ(QueryValue("SELECT worker_id FROM jobs WHERE id = $1", {id}), "w-idle") << id;
+  }
+  EXPECT_TRUE(WaitStatus(long_id, "completed"));
+}
+
 TEST_F(EngineTest, DueJobsBeyondAFetchsPromoteLimitCountAsWorkRemaining) {
   int64_t now = core::SystemClock::Instance().NowMs();
   std::vector<nlohmann::json> payloads(150, nlohmann::json::object());
