@@ -25,7 +25,7 @@ TEST(SuperviseTest, ScalesUpWithDepthDownWhenDrainedRestartsCrashesStopsCleanly)
   ResetState();
   Client client(ClientOptions{.redis_url = Servers().redis_url,
                               .database_url = Servers().database_url});
-  // 40 ms a job: three workers of four slots take about eight seconds over the
+  // 40 ms a job: three workers of four slots take about ten seconds over the
   // backlog, long enough for three to be seen live on a slow (sanitizer) build,
   // where a worker takes seconds to start and `workers` seconds to answer.
   std::vector<nlohmann::json> jobs(3000, {{"sleep_ms", 40}});
