@@ -40,6 +40,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(postwork::core::DumpJson(fast) == fast.dump());  // the writer's fast path
   }
 
+  // The member scan (what DecodeEnvelope reads first) agrees with the parse of
+  // the whole object, member by member, and takes what the fast path takes.
+  nlohmann::json members = nlohmann::json::object();
+  if (postwork::core::TryParseJsonMembersFast(
+          rest, [](std::string_view) { return true; },
+          [&](std::string_view key, nlohmann::json&& v) { members[std::string(key)] = std::move(v); })) {
+    auto slow = nlohmann::json::parse(rest, nullptr, false);
+    FUZZ_CHECK(!slow.is_discarded() && slow.is_object());
+    FUZZ_CHECK(members == slow);
+    FUZZ_CHECK(members.dump() == slow.dump());
+  }
+
   FUZZ_CHECK(job.envelope.id == "j1" && job.envelope.queue == "queue:diagnostic");
   if (!job.malformed_reason.empty()) return 0;
   const auto& e = job.envelope;

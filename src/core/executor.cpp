@@ -191,7 +191,19 @@ void Executor::Execute(HeldJob& held) {
   if (held.reported) return;  // timed out or lost before it could start
   stats_.metrics.Started(job.queue, job.attempt, job.envelope.enqueued_at_ms, started);
   Outcome outcome;
-  if (const Handler* handler = handlers_.Find(job.queue)) {
+  // The registry is fixed once the worker runs, and each slot is a thread of
+  // this executor alone: a slot remembers the last queue it looked up (a batch
+  // is mostly one queue; the lookup matches the seed's kinds by substring,
+  // about 1,000 instructions).
+  thread_local const HandlerRegistry* cached_registry = nullptr;
+  thread_local std::string cached_queue;
+  thread_local const Handler* cached_handler = nullptr;
+  if (cached_registry != &handlers_ || cached_queue != job.queue) {
+    cached_handler = handlers_.Find(job.queue);
+    cached_registry = &handlers_;
+    cached_queue = job.queue;
+  }
+  if (const Handler* handler = cached_handler) {
     JobContext ctx{.job_id = job.id,
                    .queue = job.queue,
                    .tenant_id = job.envelope.tenant_id,
@@ -217,7 +229,7 @@ void Executor::Execute(HeldJob& held) {
   }
   int64_t now = clock_.NowMs();
   if (!held.ClaimReport()) return;  // a timeout or lost lease already decided
-  FinishRecord record = DecideFinish(job, outcome, worker_id_, started, now, policy_);
+  FinishRecord record = DecideFinish(job, std::move(outcome), worker_id_, started, now, policy_);
   if (record.kind == FinishRecord::Kind::kCompleted) {
     log::Debug("job completed", {{"worker_id", worker_id_},
                                  {"job_id", job.id},

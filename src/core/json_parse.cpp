@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <string>
 
 namespace postwork::core {
@@ -81,7 +82,57 @@ class FastParser {
     return p_ == end_;
   }
 
+  // The text as one object, member by member: what Object would build, but
+  // only the members `want` names are built, and handed to `take`. The others
+  // are checked as strictly and dropped (a string into one reused buffer).
+  bool Members(const std::function<bool(std::string_view)>& want,
+               const std::function<void(std::string_view, nlohmann::json&&)>& take) {
+    SkipSpace();
+    if (p_ == end_ || *p_ != '{') return false;
+    ++p_;
+    SkipSpace();
+    if (p_ < end_ && *p_ == '}') {
+      ++p_;
+      return AtEnd();
+    }
+    std::string key, scratch;
+    while (true) {
+      SkipSpace();
+      if (p_ == end_ || *p_ != '"') return false;
+      key.clear();
+      if (!String(key)) return false;
+      SkipSpace();
+      if (p_ == end_ || *p_ != ':') return false;
+      ++p_;
+      SkipSpace();
+      if (want(key)) {
+        nlohmann::json value;
+        if (!Value(value, 1)) return false;
+        take(key, std::move(value));
+      } else if (p_ < end_ && *p_ == '"') {
+        scratch.clear();
+        if (!String(scratch)) return false;
+      } else {
+        nlohmann::json value;
+        if (!Value(value, 1)) return false;
+      }
+      SkipSpace();
+      if (p_ == end_) return false;
+      if (*p_ == '}') {
+        ++p_;
+        return AtEnd();
+      }
+      if (*p_ != ',') return false;
+      ++p_;
+    }
+  }
+
  private:
+  bool AtEnd() {
+    SkipSpace();
+    return p_ == end_;
+  }
+
   void SkipSpace() {
     while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
   }
@@ -337,6 +388,12 @@ class FastParser {
 
 bool TryParseJsonFast(std::string_view text, nlohmann::json& out) {
   return FastParser(text).Parse(out);
+}
+
+bool TryParseJsonMembersFast(
+    std::string_view text, const std::function<bool(std::string_view)>& want,
+    const std::function<void(std::string_view, nlohmann::json&&)>& take) {
+  return FastParser(text).Members(want, take);
 }
 
 nlohmann::json ParseJson(std::string_view text) {

@@ -8,6 +8,7 @@
 // nesting deeper than 128, a byte-order mark, numbers out of range) to
 // nlohmann::json, which has the last word. fuzz/envelope_fuzzer.cpp checks the
 // two agree on every input the fast path accepts.
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
@@ -16,6 +17,17 @@ namespace postwork::core {
 // Parses `text` as one JSON value into `out`. false: not taken by the fast path
 // (`out` is then unspecified); it never decides that an input is invalid.
 bool TryParseJsonFast(std::string_view text, nlohmann::json& out);
+
+// The same for a JSON object whose members are wanted one by one (a job's
+// envelope): the object itself is never built. For each member, in text order,
+// `want(key)` says whether its value is needed; if so `take(key, value)` gets
+// it (a repeated key comes again: the last wins, as in nlohmann::json). Every
+// other value is checked as strictly and dropped. false: not taken by the fast
+// path (not an object, or what TryParseJsonFast would not take), and `take` may
+// have been called for members before the point of failure.
+bool TryParseJsonMembersFast(std::string_view text,
+                             const std::function<bool(std::string_view)>& want,
+                             const std::function<void(std::string_view, nlohmann::json&&)>& take);
 
 // nlohmann::json::parse(text, nullptr, false) with the fast path first: a
 // discarded value when the text is not JSON.

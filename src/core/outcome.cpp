@@ -11,7 +11,7 @@ nlohmann::json PayloadForPg(const LeasedJob& job) {
 }
 }  // namespace
 
-FinishRecord DecideFinish(const LeasedJob& job, const Outcome& outcome,
+FinishRecord DecideFinish(const LeasedJob& job, Outcome outcome,
                           const std::string& worker_id, int64_t started_ms, int64_t now_ms,
                           const RetryPolicy& policy, bool timed_out) {
   using Kind = FinishRecord::Kind;
@@ -29,7 +29,7 @@ FinishRecord DecideFinish(const LeasedJob& job, const Outcome& outcome,
   switch (outcome.kind) {
     case Outcome::Kind::kCompleted:
       f.kind = Kind::kCompleted;
-      f.result = outcome.result.is_null() ? nlohmann::json::object() : outcome.result;
+      f.result = outcome.result.is_null() ? nlohmann::json::object() : std::move(outcome.result);
       f.execution_status = "success";
       break;
     case Outcome::Kind::kRetry:

@@ -9,7 +9,8 @@ namespace postwork::core {
 
 // Turns a handler's Outcome into what gets written: the one place that
 // decides completed / retry after D / reschedule at T / dead-letter.
-FinishRecord DecideFinish(const LeasedJob& job, const Outcome& outcome,
+// The outcome is taken by value: its result moves into the record.
+FinishRecord DecideFinish(const LeasedJob& job, Outcome outcome,
                           const std::string& worker_id, int64_t started_ms, int64_t now_ms,
                           const RetryPolicy& policy, bool timed_out = false);
 

@@ -1,9 +1,19 @@
 #include "pg/array_literal.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 
 namespace postwork::pg {
+namespace {
+// Decimal, without a string per number (std::to_string allocates past 15
+// digits: every fencing token).
+void AppendInt(std::string& out, int64_t value) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
+  out.append(buf, static_cast<size_t>(end - buf));
+}
+}  // namespace
 
 void ArrayLiteral::Separator() {
   if (size_++ > 0) text_.push_back(',');
@@ -13,23 +23,29 @@ ArrayLiteral& ArrayLiteral::Add(std::string_view value) {
   Separator();
   text_.reserve(text_.size() + value.size() + 2);
   text_.push_back('"');
-  for (char c : value) {
-    if (c == '"' || c == '\\') {
-      text_.push_back('\\');
-      text_.push_back(c);
-    } else if (c == '\0') {
+  // Runs without a quote, a backslash or a NUL are appended whole (an id, a
+  // result: per element, most of a batch's literal).
+  size_t run = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (c != '"' && c != '\\' && c != '\0') continue;
+    text_.append(value.data() + run, i - run);
+    if (c == '\0') {
       text_.append("\xEF\xBF\xBD");
     } else {
+      text_.push_back('\\');
       text_.push_back(c);
     }
+    run = i + 1;
   }
+  text_.append(value.data() + run, value.size() - run);
   text_.push_back('"');
   return *this;
 }
 
 ArrayLiteral& ArrayLiteral::Add(int64_t value) {
   Separator();
-  text_.append(std::to_string(value));
+  AppendInt(text_, value);
   return *this;
 }
 
@@ -88,7 +104,7 @@ CopyRows& CopyRows::Add(std::string_view value) {
 
 CopyRows& CopyRows::Add(int64_t value) {
   Separator();
-  text_.append(std::to_string(value));
+  AppendInt(text_, value);
   return *this;
 }
 

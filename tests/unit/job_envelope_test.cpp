@@ -54,5 +54,49 @@ TEST(JobEnvelope, RecordedRoundTripsThroughTheDecoder) {
   EXPECT_FALSE(job.envelope.recorded);
 }
 
+// The decoder reads an entry member by member (the fast path) and falls back
+// to parsing it whole; both must give the same envelope.
+TEST(JobEnvelope, MemberScanAndWholeParseAgree) {
+  struct Case {
+    std::string raw;
+    std::string tenant;
+    int64_t enqueued_at;
+    nlohmann::json payload;  // unread when the entry is malformed
+  };
+  std::vector<Case> cases = {
+      // A repeated key: the last wins, as in nlohmann::json.
+      {R"({"payload":{"a":1},"tenant_id":"t1","payload":{"b":2},"enqueued_at":7})", "t1", 7,
+       {{"b", 2}}},
+      // No top-level tenant: the payload's; an integer tenant as text.
+      {R"({"id":"x","payload":{"tenant_id":42}})", "42", 0, {{"tenant_id", 42}}},
+      // A top-level tenant that is neither string nor integer: the payload's.
+      {R"({"tenant_id":null,"payload":{"tenant_id":"p"}})", "p", 0, {{"tenant_id", "p"}}},
+      // An escape in a member that is skipped, and whitespace everywhere.
+      {" { \"id\" : \"a\\u00e9\\\"b\" , \"payload\" : [ 1 , 2 ] } ", "", 0, {1, 2}},
+      // Not valid UTF-8 in a member the decoder does not read: still malformed.
+      {"{\"id\":\"\xff\",\"payload\":{}}", "", 0, nullptr},
+      // Trailing text after the object, an array, an unterminated object.
+      {R"({"payload":{}} x)", "", 0, nullptr},
+      {R"([1,2])", "", 0, nullptr},
+      {R"({"payload":{})", "", 0, nullptr},
+      // What the fast path leaves to nlohmann (a number out of its range) decodes the same.
+      {R"({"n":1e999,"payload":{"k":"v"},"enqueued_at":5})", "", 5, {{"k", "v"}}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.raw);
+    core::LeasedJob job{.id = "j", .queue = "queue:diagnostic", .raw = c.raw};
+    core::DecodeEnvelope(job, "0", "5", 5);
+    const bool whole_ok = [&] {
+      auto j = nlohmann::json::parse(c.raw, nullptr, false);
+      return !j.is_discarded() && j.is_object();
+    }();
+    EXPECT_EQ(job.malformed_reason.empty(), whole_ok);
+    if (!whole_ok) continue;
+    EXPECT_EQ(job.envelope.tenant_id, c.tenant);
+    EXPECT_EQ(job.envelope.enqueued_at_ms, c.enqueued_at);
+    EXPECT_EQ(job.envelope.payload, c.payload);
+  }
+}
+
 }  // namespace
 }  // namespace postwork

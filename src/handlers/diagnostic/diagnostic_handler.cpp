@@ -36,7 +36,9 @@ Outcome Run(JobContext& ctx, const std::string* database_url) {
         .Exec("INSERT INTO diagnostic_effects (job_id, attempt) VALUES ($1, $2)",
               {ctx.job_id, std::to_string(ctx.attempt)});
   }
-  return Outcome::Completed({{"ok", true}});
+  nlohmann::json result = nlohmann::json::object();  // {"ok": true}, without an initializer list
+  result.emplace("ok", true);
+  return Outcome::Completed(std::move(result));
 }
 }  // namespace
 
