@@ -45,7 +45,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   nlohmann::json members = nlohmann::json::object();
   if (postwork::core::TryParseJsonMembersFast(
           rest, [](std::string_view) { return true; },
-          [&](std::string_view key, nlohmann::json&& v) { members[std::string(key)] = std::move(v); })) {
+          [&](std::string_view key, nlohmann::json&& v) {
+            members[std::string(key)] = std::move(v);
+          })) {
     auto slow = nlohmann::json::parse(rest, nullptr, false);
     FUZZ_CHECK(!slow.is_discarded() && slow.is_object());
     FUZZ_CHECK(members == slow);

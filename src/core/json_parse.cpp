@@ -390,9 +390,9 @@ bool TryParseJsonFast(std::string_view text, nlohmann::json& out) {
   return FastParser(text).Parse(out);
 }
 
-bool TryParseJsonMembersFast(
-    std::string_view text, const std::function<bool(std::string_view)>& want,
-    const std::function<void(std::string_view, nlohmann::json&&)>& take) {
+bool TryParseJsonMembersFast(std::string_view text,
+                             const std::function<bool(std::string_view)>& want,
+                             const std::function<void(std::string_view, nlohmann::json&&)>& take) {
   return FastParser(text).Members(want, take);
 }
 

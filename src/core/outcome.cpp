@@ -11,9 +11,9 @@ nlohmann::json PayloadForPg(const LeasedJob& job) {
 }
 }  // namespace
 
-FinishRecord DecideFinish(const LeasedJob& job, Outcome outcome,
-                          const std::string& worker_id, int64_t started_ms, int64_t now_ms,
-                          const RetryPolicy& policy, bool timed_out) {
+FinishRecord DecideFinish(const LeasedJob& job, Outcome outcome, const std::string& worker_id,
+                          int64_t started_ms, int64_t now_ms, const RetryPolicy& policy,
+                          bool timed_out) {
   using Kind = FinishRecord::Kind;
   FinishRecord f{.id = job.id,
                  .queue = job.queue,

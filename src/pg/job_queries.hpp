@@ -9,14 +9,15 @@ namespace postwork::pg::queries {
 // Columns $1..$7: id, queue, payload (JSON text), max_attempts, run_at_ms,
 // tenant_id, idempotency_key. Returns the ids created; a conflicting id or live
 // idempotency key creates nothing.
-#define POSTWORK_INSERT_JOBS_SQL                                                               \
-  "INSERT INTO jobs (id, queue, status, payload, max_attempts, run_at, tenant_id, "            \
-  "idempotency_key)\n"                                                                         \
-  "SELECT j.id, j.queue, 'queued', j.payload::jsonb, j.max_attempts,\n"                        \
-  "       CASE WHEN j.run_at_ms > 0 THEN to_timestamp(j.run_at_ms / 1000.0) ELSE now() END,\n" \
-  "       j.tenant_id, j.idempotency_key\n"                                                    \
-  "FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::text[], "      \
-  "$7::text[])\n"                                                                              \
+#define POSTWORK_INSERT_JOBS_SQL                                                          \
+  "INSERT INTO jobs (id, queue, status, payload, max_attempts, run_at, tenant_id, "       \
+  "idempotency_key)\n"                                                                    \
+  "SELECT j.id, j.queue, 'queued', j.payload::jsonb, j.max_attempts,\n"                   \
+  "       CASE WHEN j.run_at_ms > 0 THEN to_timestamp(j.run_at_ms::float8 / 1000)\n"      \
+  "            ELSE now() END,\n"                                                         \
+  "       j.tenant_id, j.idempotency_key\n"                                               \
+  "FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::text[], " \
+  "$7::text[])\n"                                                                         \
   "  AS j(id, queue, payload, max_attempts, run_at_ms, tenant_id, idempotency_key)\n"
 inline constexpr const char* kInsertJobs =
     POSTWORK_INSERT_JOBS_SQL "ON CONFLICT DO NOTHING\nRETURNING id";
@@ -27,11 +28,12 @@ inline constexpr const char* kInsertFreshJobs = POSTWORK_INSERT_JOBS_SQL "RETURN
 #undef POSTWORK_INSERT_JOBS_SQL
 // One job ($1..$7 as scalars, same columns): a single enqueue skips the
 // array parsing and unnest() of the batch form.
-#define POSTWORK_INSERT_JOB_SQL                                                               \
-  "INSERT INTO jobs (id, queue, status, payload, max_attempts, run_at, tenant_id, "           \
-  "idempotency_key)\n"                                                                        \
-  "VALUES ($1, $2, 'queued', $3::jsonb, $4::int,\n"                                           \
-  "        CASE WHEN $5::bigint > 0 THEN to_timestamp($5::bigint / 1000.0) ELSE now() END,\n" \
+#define POSTWORK_INSERT_JOB_SQL                                                     \
+  "INSERT INTO jobs (id, queue, status, payload, max_attempts, run_at, tenant_id, " \
+  "idempotency_key)\n"                                                              \
+  "VALUES ($1, $2, 'queued', $3::jsonb, $4::int,\n"                                 \
+  "        CASE WHEN $5::bigint > 0 THEN to_timestamp($5::bigint::float8 / 1000)\n" \
+  "             ELSE now() END,\n"                                                  \
   "        $6, $7)\n"
 inline constexpr const char* kInsertJob =
     POSTWORK_INSERT_JOB_SQL "ON CONFLICT DO NOTHING\nRETURNING id";
@@ -61,7 +63,7 @@ inline constexpr const char* kMarkRunning = R"SQL(
 INSERT INTO jobs AS j (id, queue, status, payload, attempt_count, max_attempts, worker_id,
                        lease_token, started_at, tenant_id, updated_at)
 SELECT r.id, r.queue, 'running', COALESCE(r.payload::jsonb, '{}'::jsonb), r.attempt_count, r.max_attempts, $9,
-       r.token, to_timestamp(r.started_ms / 1000.0), r.tenant_id, now()
+       r.token, to_timestamp(r.started_ms::float8 / 1000), r.tenant_id, now()
 FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::bigint[], $7::bigint[],
             $8::text[])
   AS r(id, queue, payload, attempt_count, max_attempts, token, started_ms, tenant_id)
@@ -95,11 +97,11 @@ WITH f AS (
                          tenant_id, updated_at)
   SELECT f.id, f.queue, f.status, COALESCE(f.payload::jsonb, '{}'::jsonb), f.attempt_count,
          f.max_attempts, f.worker_id, f.token,
-         CASE WHEN f.started_ms > 0 THEN to_timestamp(f.started_ms / 1000.0) END,
+         CASE WHEN f.started_ms > 0 THEN to_timestamp(f.started_ms::float8 / 1000) END,
          CASE WHEN f.status IN ('completed', 'failed', 'cancelled')
-              THEN to_timestamp(f.finished_ms / 1000.0) END,
+              THEN to_timestamp(f.finished_ms::float8 / 1000) END,
          CASE WHEN f.status = 'completed' THEN f.result::jsonb END, f.error,
-         CASE WHEN f.run_at_ms > 0 THEN to_timestamp(f.run_at_ms / 1000.0) ELSE now() END,
+         CASE WHEN f.run_at_ms > 0 THEN to_timestamp(f.run_at_ms::float8 / 1000) ELSE now() END,
          f.tenant_id, now()
   FROM f
   ON CONFLICT (id) DO UPDATE SET
@@ -123,8 +125,8 @@ WITH f AS (
   INSERT INTO job_attempts (job_id, attempt, worker_id, status, error, started_at, finished_at,
                             duration_ms)
   SELECT f.id, f.attempt, f.worker_id, f.exec_status, f.error,
-         CASE WHEN f.started_ms > 0 THEN to_timestamp(f.started_ms / 1000.0) END,
-         to_timestamp(f.finished_ms / 1000.0),
+         CASE WHEN f.started_ms > 0 THEN to_timestamp(f.started_ms::float8 / 1000) END,
+         to_timestamp(f.finished_ms::float8 / 1000),
          CASE WHEN f.started_ms > 0 THEN GREATEST(f.finished_ms - f.started_ms, 0) END
   FROM f JOIN upd ON upd.id = f.id
   WHERE f.exec_status NOT IN ('', 'success')
@@ -146,9 +148,10 @@ UPDATE jobs j SET
   status = 'completed',
   worker_id = $7,
   lease_token = f.token,
-  started_at = COALESCE(CASE WHEN f.started_ms > 0 THEN to_timestamp(f.started_ms / 1000.0) END,
+  started_at = COALESCE(CASE WHEN f.started_ms > 0
+                             THEN to_timestamp(f.started_ms::float8 / 1000) END,
                         j.started_at),
-  completed_at = to_timestamp(f.finished_ms / 1000.0),
+  completed_at = to_timestamp(f.finished_ms::float8 / 1000),
   result = COALESCE(f.result::jsonb, j.result),
   attempt_count = f.attempt_count,
   updated_at = now(),

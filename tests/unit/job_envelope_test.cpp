@@ -65,7 +65,9 @@ TEST(JobEnvelope, MemberScanAndWholeParseAgree) {
   };
   std::vector<Case> cases = {
       // A repeated key: the last wins, as in nlohmann::json.
-      {R"({"payload":{"a":1},"tenant_id":"t1","payload":{"b":2},"enqueued_at":7})", "t1", 7,
+      {R"({"payload":{"a":1},"tenant_id":"t1","payload":{"b":2},"enqueued_at":7})",
+       "t1",
+       7,
        {{"b", 2}}},
       // No top-level tenant: the payload's; an integer tenant as text.
       {R"({"id":"x","payload":{"tenant_id":42}})", "42", 0, {{"tenant_id", 42}}},

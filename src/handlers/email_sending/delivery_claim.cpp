@@ -26,13 +26,13 @@ FROM email_accounts WHERE tenant_id = $1 AND id = $2 FOR UPDATE)SQL";
 // Every SMTP transaction claimed since local midnight counts, whatever came of it.
 constexpr const char* kSentToday = R"SQL(
 SELECT count(*) FROM email_deliveries
-WHERE email_account_id = $1 AND claimed_at >= to_timestamp($2::bigint / 1000.0)
+WHERE email_account_id = $1 AND claimed_at >= to_timestamp($2::bigint::float8 / 1000)
   AND status IN ('sending', 'sent', 'unknown', 'bounced', 'failed'))SQL";
 
 constexpr const char* kClaim = R"SQL(
 INSERT INTO email_deliveries (tenant_id, campaign_id, lead_id, step, email_account_id, template_id,
                               recipient_email, job_id, message_id, status, claimed_at, smtp_attempts)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'sending', to_timestamp($10::bigint / 1000.0), 1)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'sending', to_timestamp($10::bigint::float8 / 1000), 1)
 ON CONFLICT (campaign_id, lead_id, step) DO UPDATE
   SET status = 'sending', job_id = EXCLUDED.job_id, message_id = EXCLUDED.message_id,
       email_account_id = EXCLUDED.email_account_id, template_id = EXCLUDED.template_id,
@@ -42,7 +42,7 @@ ON CONFLICT (campaign_id, lead_id, step) DO UPDATE
 RETURNING id)SQL";
 
 constexpr const char* kTouchAccount = R"SQL(
-UPDATE email_accounts SET last_send_at = to_timestamp($3::bigint / 1000.0)
+UPDATE email_accounts SET last_send_at = to_timestamp($3::bigint::float8 / 1000)
 WHERE tenant_id = $1 AND id = $2)SQL";
 
 // RETURNING sees the new row; the old status comes from the locked snapshot.
