@@ -139,6 +139,32 @@ void Completer::Run() {
   }
 }
 
+namespace {
+// What the running mark reads of a held job: all of it but a recorded job's
+// payload (its row holds it), which the job's slot releases, on its own
+// thread, once the handler has returned (Executor::Execute).
+LeasedJob CopyForRunningMark(const LeasedJob& from) {
+  LeasedJob j;
+  j.id = from.id;
+  j.queue = from.queue;
+  j.token = from.token;
+  j.raw = from.raw;
+  j.malformed_reason = from.malformed_reason;
+  j.attempt = from.attempt;
+  j.fetched_at_ms = from.fetched_at_ms;
+  const JobEnvelope& e = from.envelope;
+  j.envelope.id = e.id;
+  j.envelope.queue = e.queue;
+  j.envelope.max_attempts = e.max_attempts;
+  j.envelope.attempt_count = e.attempt_count;
+  j.envelope.tenant_id = e.tenant_id;
+  j.envelope.enqueued_at_ms = e.enqueued_at_ms;
+  j.envelope.recorded = e.recorded;
+  if (!e.recorded) j.envelope.payload = e.payload;
+  return j;
+}
+}  // namespace
+
 void Completer::WriteRunningMarks() {
   int64_t cutoff = clock_.NowMs() - options_.running_mark_after.count();
   auto due = in_flight_.Select([cutoff](const HeldJob& h) {
@@ -147,7 +173,8 @@ void Completer::WriteRunningMarks() {
   });
   if (due.empty()) return;
   std::vector<LeasedJob> jobs;
-  for (const auto& h : due) jobs.push_back(h->job);
+  jobs.reserve(due.size());
+  for (const auto& h : due) jobs.push_back(CopyForRunningMark(h->job));
   try {
     auto accepted = store_.MarkRunning(jobs, options_.worker_id);
     pg_outage_.Succeeded();

@@ -230,6 +230,14 @@ void Executor::Execute(HeldJob& held) {
   int64_t now = clock_.NowMs();
   if (!held.ClaimReport()) return;  // a timeout or lost lease already decided
   FinishRecord record = DecideFinish(job, std::move(outcome), worker_id_, started, now, policy_);
+  // The job stays held until Redis acknowledges its outcome (thousands of
+  // jobs under load), but its payload is read no more: the record has what
+  // PostgreSQL needs, and a recorded job's row holds the payload already. An
+  // email-sized payload would otherwise stay in memory for every held job.
+  // (The running mark copies a recorded job without it: see
+  // Completer::WriteRunningMarks. A timeout does not read it once this slot
+  // has claimed the report.)
+  if (job.envelope.recorded) held.job.envelope.payload = nlohmann::json();
   if (record.kind == FinishRecord::Kind::kCompleted) {
     log::Debug("job completed", {{"worker_id", worker_id_},
                                  {"job_id", job.id},

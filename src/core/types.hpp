@@ -11,6 +11,8 @@
 namespace postwork::core {
 
 // A job this worker holds a lease on.
+// Completer::WriteRunningMarks copies one field by field (CopyForRunningMark):
+// a field added here belongs there too.
 struct LeasedJob {
   std::string id;
   std::string queue;
