@@ -89,42 +89,22 @@ class FastParser {
                const std::function<void(std::string_view, nlohmann::json&&)>& take) {
     SkipSpace();
     if (p_ == end_ || *p_ != '{') return false;
-    ++p_;
-    SkipSpace();
-    if (p_ < end_ && *p_ == '}') {
-      ++p_;
-      return AtEnd();
-    }
     std::string key, scratch;
-    while (true) {
-      SkipSpace();
-      if (p_ == end_ || *p_ != '"') return false;
-      key.clear();
-      if (!String(key)) return false;
-      SkipSpace();
-      if (p_ == end_ || *p_ != ':') return false;
-      ++p_;
-      SkipSpace();
+    const bool ok = ObjectMembers(key, [&] {
       if (want(key)) {
         nlohmann::json value;
         if (!Value(value, 1)) return false;
         take(key, std::move(value));
-      } else if (p_ < end_ && *p_ == '"') {
+        return true;
+      }
+      if (p_ < end_ && *p_ == '"') {
         scratch.clear();
-        if (!String(scratch)) return false;
-      } else {
-        nlohmann::json value;
-        if (!Value(value, 1)) return false;
+        return String(scratch);
       }
-      SkipSpace();
-      if (p_ == end_) return false;
-      if (*p_ == '}') {
-        ++p_;
-        return AtEnd();
-      }
-      if (*p_ != ',') return false;
-      ++p_;
-    }
+      nlohmann::json value;
+      return Value(value, 1);
+    });
+    return ok && AtEnd();
   }
 
  private:
@@ -173,9 +153,23 @@ class FastParser {
 
   bool Object(nlohmann::json& out, int depth) {
     if (depth > kMaxDepth) return false;
-    ++p_;
     out = nlohmann::json::object();
     auto& object = out.get_ref<nlohmann::json::object_t&>();
+    std::string key;
+    return ObjectMembers(key, [&] {
+      nlohmann::json value;
+      if (!Value(value, depth)) return false;
+      object[std::move(key)] = std::move(value);  // a repeated key: the last wins, as nlohmann
+      return true;
+    });
+  }
+
+  // At an object's opening brace: reads each member's key into `key` and
+  // calls `value()` at its value, which reads the value and says whether it
+  // was well formed. Ends past the closing brace.
+  template <typename OnValue>
+  bool ObjectMembers(std::string& key, OnValue value) {
+    ++p_;
     SkipSpace();
     if (p_ < end_ && *p_ == '}') {
       ++p_;
@@ -184,15 +178,13 @@ class FastParser {
     while (true) {
       SkipSpace();
       if (p_ == end_ || *p_ != '"') return false;
-      std::string key;
+      key.clear();
       if (!String(key)) return false;
       SkipSpace();
       if (p_ == end_ || *p_ != ':') return false;
       ++p_;
       SkipSpace();
-      nlohmann::json value;
-      if (!Value(value, depth)) return false;
-      object[std::move(key)] = std::move(value);  // a repeated key: the last wins, as nlohmann
+      if (!value()) return false;
       SkipSpace();
       if (p_ == end_) return false;
       if (*p_ == '}') {
